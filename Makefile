@@ -1,0 +1,37 @@
+# Two commands set up everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install system-deps lint soak bench screenshots clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests and the app need (PostgreSQL server, poppler, fonts, X libs).
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: $(STAMP)
+	$(PY) main.py
+
+test: $(STAMP) system-deps
+	$(PY) -m ruff check .
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+soak: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen SOAK=1 $(PY) -m pytest -m soak
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP)
+	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info

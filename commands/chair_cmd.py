@@ -1,0 +1,285 @@
+"""session open|use|close|show|list, quarantine|release|waste, recall, recalls, trace."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from commands.context import Context, table
+from inventory.clock import show_local
+from inventory.settings import clinic_tz
+from sterility import holds, recalls, sessions
+from sterility.chair import use_unit
+from sterility.errors import ScanRefused
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from commands.cli import add_json_flag
+
+    ses = sub.add_parser("session", help="treatment sessions at the chair")
+    ses_sub = ses.add_subparsers(dest="session_command", metavar="ACTION", required=True)
+    opn = ses_sub.add_parser("open", help="open a session; prints its id")
+    opn.add_argument("--client", required=True, help="the client's reference")
+    opn.add_argument("--practitioner", required=True)
+    opn.add_argument("--area", required=True, help="face, neck, decolletage, scalp, body...")
+    opn.add_argument("--depth", required=True, help="planned needle depth in mm")
+    opn.add_argument("--device", default="")
+    add_json_flag(opn)
+    opn.set_defaults(handler=_open)
+    use = ses_sub.add_parser("use", help="scan a unit into a session")
+    use.add_argument("session", type=int)
+    use.add_argument("--scan", required=True, metavar="TEXT")
+    use.add_argument(
+        "--allow-deeper", action="store_true", help="confirm needles longer than the planned depth"
+    )
+    use.add_argument("--separator", help="the character your scanner sends as GS1 separator")
+    add_json_flag(use)
+    use.set_defaults(handler=_use)
+    close = ses_sub.add_parser("close", help="close a session")
+    close.add_argument("session", type=int)
+    add_json_flag(close)
+    close.set_defaults(handler=_close)
+    show = ses_sub.add_parser("show", help="a session and the units used in it")
+    show.add_argument("session", type=int)
+    add_json_flag(show)
+    show.set_defaults(handler=_show)
+    lst = ses_sub.add_parser("list", help="recent sessions")
+    lst.add_argument("--open", action="store_true", help="only open sessions")
+    add_json_flag(lst)
+    lst.set_defaults(handler=_list)
+
+    for action, text in (
+        ("quarantine", "hold a unit or lot back"),
+        ("release", "return a quarantined unit or lot to stock"),
+        ("waste", "discard a unit or lot (final)"),
+    ):
+        p = sub.add_parser(action, help=text)
+        p.add_argument("target", metavar="UNIT_OR_LOT", help="a unit code, serial or lot number")
+        p.add_argument("--reason", required=True)
+        p.add_argument("--gtin", help="which product, when a lot number is not unique")
+        add_json_flag(p)
+        p.set_defaults(handler=_hold, action=action)
+
+    rec = sub.add_parser("recall", help="enter a recall notice")
+    rec.add_argument("--gtin", required=True)
+    rec.add_argument("--lot", action="append", required=True, help="repeat for several lots")
+    rec.add_argument("--serial", action="append", help="only these serials of the lot")
+    rec.add_argument("--reference", required=True, help="the notice's reference")
+    rec.add_argument("--reason", required=True, help="the notice's text, kept verbatim")
+    rec.add_argument("--date", type=_date, help="the notice's date (YYYY-MM-DD)")
+    add_json_flag(rec)
+    rec.set_defaults(handler=_recall)
+    rclose = sub.add_parser("recall-close", help="close a handled recall with a note")
+    rclose.add_argument("recall", type=int)
+    rclose.add_argument("--note", required=True)
+    add_json_flag(rclose)
+    rclose.set_defaults(handler=_recall_close)
+    rlist = sub.add_parser("recalls", help="list recalls")
+    rlist.add_argument("--open", action="store_true")
+    add_json_flag(rlist)
+    rlist.set_defaults(handler=_recalls)
+
+    tr = sub.add_parser("trace", help="sessions and clients that used units of a lot")
+    tr.add_argument("--gtin", required=True)
+    tr.add_argument("--lot", action="append", required=True)
+    add_json_flag(tr)
+    tr.set_defaults(handler=_trace)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _open(args: argparse.Namespace, ctx: Context) -> int:
+    info = sessions.open_session(
+        ctx.db,
+        client_ref=args.client,
+        practitioner=args.practitioner,
+        area=args.area,
+        depth_mm=args.depth,
+        device=args.device,
+        by=ctx.actor,
+    )
+    ctx.emit(info.as_dict(), str(info.id))
+    return 0
+
+
+def _use(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        verdict = use_unit(
+            ctx.db,
+            args.session,
+            args.scan,
+            by=ctx.actor,
+            allow_deeper=args.allow_deeper,
+            separator=args.separator,
+        )
+    except ScanRefused as refused:
+        if ctx.as_json:
+            ctx.emit(
+                {
+                    "accepted": False,
+                    "reason": refused.code,
+                    "message": refused.message,
+                    "refusal": refused.refusal_id,
+                },
+                "",
+            )
+        sys.stderr.write(f"REFUSED: {refused.message}\n")
+        return 3
+    ctx.emit(verdict.as_dict(), ("OK: " if verdict.reason == "used" else "") + verdict.message)
+    return 0
+
+
+def _close(args: argparse.Namespace, ctx: Context) -> int:
+    info = sessions.close_session(ctx.db, args.session, by=ctx.actor)
+    ctx.emit(info.as_dict(), f"Session {info.id} closed.")
+    return 0
+
+
+def _show(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db.read() as conn:
+        info = sessions.get_session(conn, args.session)
+        uses = sessions.session_uses(conn, args.session)
+        tz = clinic_tz(conn)
+    state = "open" if info.is_open else f"closed {show_local(info.closed_at, tz)}"
+    head = (
+        f"Session {info.id}: client {info.client_ref}, {info.practitioner}, {info.area}, "
+        f"{info.planned_depth_mm} mm, opened {show_local(info.opened_at, tz)}, {state}"
+    )
+    body = table(
+        ["Unit", "Product", "Lot", "mm", "Used at", "By"],
+        [
+            [
+                u.unit_code,
+                u.product,
+                u.lot,
+                f"{u.needle_length_um / 1000:g}",
+                show_local(u.used_at, tz),
+                u.used_by,
+            ]
+            for u in uses
+        ],
+    )
+    ctx.emit(info.as_dict() | {"uses": [u.__dict__ for u in uses]}, head + "\n" + body)
+    return 0
+
+
+def _list(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db.read() as conn:
+        rows = sessions.list_sessions(conn, open_only=args.open)
+        tz = clinic_tz(conn)
+    ctx.emit(
+        [r.as_dict() for r in rows],
+        table(
+            ["Session", "Client", "Practitioner", "Area", "mm", "Opened", "Closed"],
+            [
+                [
+                    r.id,
+                    r.client_ref,
+                    r.practitioner,
+                    r.area,
+                    r.planned_depth_mm,
+                    show_local(r.opened_at, tz),
+                    show_local(r.closed_at, tz) if r.closed_at else "open",
+                ]
+                for r in rows
+            ],
+        ),
+    )
+    return 0
+
+
+def _hold(args: argparse.Namespace, ctx: Context) -> int:
+    move = {"quarantine": holds.quarantine, "release": holds.release, "waste": holds.waste}
+    result = move[args.action](
+        ctx.db, args.target, reason=args.reason, by=ctx.actor, gtin=args.gtin
+    )
+    past = {"quarantine": "quarantined", "release": "released", "waste": "wasted"}[args.action]
+    text = f"{len(result.changed)} unit(s) {past}: {', '.join(result.changed[:10])}"
+    if len(result.changed) > 10:
+        text += f" and {len(result.changed) - 10} more"
+    if result.skipped:
+        text += f"\n{len(result.skipped)} unit(s) left as they were."
+    ctx.emit(result.as_dict(), text)
+    return 0
+
+
+def _trace_table(rows: list[recalls.TraceRow], ctx: Context) -> str:
+    with ctx.db.read() as conn:
+        tz = clinic_tz(conn)
+    return table(
+        ["Session", "Used at", "Practitioner", "Client", "Area", "Unit", "Lot"],
+        [
+            [
+                r.session_id,
+                show_local(r.used_at, tz),
+                r.practitioner,
+                r.client_ref,
+                r.area,
+                r.unit_code,
+                r.lot,
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _recall(args: argparse.Namespace, ctx: Context) -> int:
+    result = recalls.enter_recall(
+        ctx.db,
+        gtin=args.gtin,
+        lots=args.lot,
+        serials=args.serial,
+        reference=args.reference,
+        notice_text=args.reason,
+        notice_date=args.date,
+        by=ctx.actor,
+    )
+    text = (
+        f"Recall {result.recall_id} ({result.reference}) entered: "
+        f"{len(result.quarantined)} unit(s) on the shelf quarantined; "
+        f"{len(result.trace)} use(s) already made:\n" + _trace_table(result.trace, ctx)
+    )
+    ctx.emit(result.as_dict(), text)
+    return 0
+
+
+def _recall_close(args: argparse.Namespace, ctx: Context) -> int:
+    recalls.close_recall(ctx.db, args.recall, note=args.note, by=ctx.actor)
+    ctx.emit({"recall": args.recall, "closed": True}, f"Recall {args.recall} closed.")
+    return 0
+
+
+def _recalls(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db.read() as conn:
+        rows = recalls.list_recalls(conn, open_only=args.open)
+    ctx.emit(
+        [r.__dict__ for r in rows],
+        table(
+            ["Recall", "Reference", "GTIN", "Lots", "Notice date", "Closed"],
+            [
+                [
+                    r.id,
+                    r.reference,
+                    r.gtin,
+                    ", ".join(r.lots),
+                    r.notice_date.isoformat(),
+                    r.closed_at.date().isoformat() if r.closed_at else "open",
+                ]
+                for r in rows
+            ],
+        ),
+    )
+    return 0
+
+
+def _trace(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db.read() as conn:
+        rows = recalls.trace_uses(conn, args.gtin, args.lot)
+    ctx.emit([r.as_dict() for r in rows], _trace_table(rows, ctx))
+    return 0

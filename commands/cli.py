@@ -1,0 +1,90 @@
+"""Argument parsing and the exit-code contract for every command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from commands import audit_cmd, chair_cmd, demo_cmd, settings_cmd, stock_cmd
+from commands.context import Context, default_actor
+from inventory import __version__
+from inventory.errors import LedgerError
+
+log = logging.getLogger("sterile_ledger")
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors name the command in plain words and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python main.py",
+        description="Sterile Ledger: single-use needle cartridges, tracked from box to client.",
+        epilog="With no command, the desktop app opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"Sterile Ledger {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default: STERILE_LEDGER_DB or the SQLite file in your data folder)",
+    )
+    parser.add_argument(
+        "--by",
+        metavar="NAME",
+        help="who is acting (default: STERILE_LEDGER_USER or your login name)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace, Context], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    ctx = Context(
+        db_url=args.db, actor=(args.by or default_actor()).strip(), as_json=bool(args.json)
+    )
+    try:
+        return handler(args, ctx) or EXIT_OK
+    except LedgerError as exc:
+        if ctx.as_json:
+            ctx.emit({"refused": exc.code, "message": exc.message}, "")
+        sys.stderr.write(f"Refused: {exc.message}\n")
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted: nothing half-written was kept.\n")
+        return EXIT_UNEXPECTED
+    except Exception as exc:
+        log.exception("unexpected error in %s", args.command)
+        sys.stderr.write(
+            f"Unexpected error ({type(exc).__name__}): {exc}\n"
+            "Nothing half-written was kept. The details are in the log file.\n"
+        )
+        return EXIT_UNEXPECTED
+    finally:
+        ctx.close()
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Every listing command also takes --json after its name."""
+    parser.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON for scripts"
+    )

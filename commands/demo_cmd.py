@@ -1,0 +1,338 @@
+"""demo: fill an empty ledger with a realistic clinic, for trying the app and screenshots."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from commands.context import Context
+from inventory import catalog, receiving, settings
+from inventory.barcode import element_string, gtin_check_digit_ok
+from inventory.clock import FixedClock
+from inventory.db import Database
+from inventory.errors import LedgerError
+from inventory.models import Product
+from sterility import holds, recalls, sessions
+from sterility.chair import use_unit
+from sterility.errors import ScanRefused, UnitExpired
+
+CLINIC = {
+    "clinic_name": "Harbour Skin Clinic",
+    "licence_number": "NSW-SK-2026-0142",
+    "timezone": "Australia/Sydney",
+}
+# (GTIN without check digit, maker, name, kind, needles, config, mm, sterilisation, per pack)
+PRODUCTS = [
+    (
+        "0950600010001",
+        "Lumina MedTech",
+        "Nano cartridge 0.25 mm",
+        "pen_cartridge",
+        36,
+        "nano",
+        "0.25",
+        "EO",
+        10,
+    ),
+    (
+        "0950600010002",
+        "Lumina MedTech",
+        "12-pin cartridge 0.5 mm",
+        "pen_cartridge",
+        12,
+        "round",
+        "0.5",
+        "EO",
+        10,
+    ),
+    (
+        "0950600010003",
+        "Lumina MedTech",
+        "12-pin cartridge 1.0 mm",
+        "pen_cartridge",
+        12,
+        "round",
+        "1.0",
+        "EO",
+        10,
+    ),
+    (
+        "0950600010004",
+        "Aurel Derm",
+        "36-pin cartridge 1.5 mm",
+        "pen_cartridge",
+        36,
+        "round",
+        "1.5",
+        "gamma",
+        10,
+    ),
+    (
+        "0950600010005",
+        "Aurel Derm",
+        "24-pin cartridge 2.0 mm",
+        "pen_cartridge",
+        24,
+        "round",
+        "2.0",
+        "gamma",
+        5,
+    ),
+    (
+        "0950600010006",
+        "Kestrel Instruments",
+        "Derma roller 540 x 0.5 mm",
+        "roller",
+        540,
+        "titanium",
+        "0.5",
+        "e-beam",
+        1,
+    ),
+    (
+        "0950600010007",
+        "Kestrel Instruments",
+        "Scalp roller 192 x 1.5 mm",
+        "roller",
+        192,
+        "titanium",
+        "1.5",
+        "e-beam",
+        1,
+    ),
+]
+PRACTITIONERS = ["Dr Amira Haddad", "Sam Okafor", "李静 (Li Jing)"]
+AREAS = [
+    ("face", "0.5"),
+    ("face", "1.0"),
+    ("neck", "0.5"),
+    ("decolletage", "0.5"),
+    ("scalp", "1.5"),
+    ("body", "2.0"),
+    ("face", "0.25"),
+]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser("demo", help="fill an empty ledger with a realistic demo clinic")
+    demo.add_argument("--seed", type=int, default=7)
+    from commands.cli import add_json_flag
+
+    add_json_flag(demo)
+    demo.set_defaults(handler=_demo)
+
+
+def with_check_digit(body: str) -> str:
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    gtin = body + str((10 - total % 10) % 10)
+    assert gtin_check_digit_ok(gtin.zfill(14))
+    return gtin
+
+
+def _demo(args: argparse.Namespace, ctx: Context) -> int:
+    db = ctx.db
+    with db.read() as conn:
+        if conn.execute(select(func.count()).select_from(Product)).scalar_one():
+            raise LedgerError(
+                "This ledger already has products: the demo fills only an empty "
+                "one. Point --db at a new file.",
+                code="not_empty",
+            )
+    summary = fill(db, seed=args.seed, actor=ctx.actor)
+    ctx.emit(summary, "Demo clinic ready: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    return 0
+
+
+def fill(
+    db: Database, *, seed: int = 7, actor: str = "demo", today: date | None = None, months: int = 4
+) -> dict[str, int]:
+    """A clinic's last few months: deliveries, sessions, refusals, waste and one recall."""
+    rng = random.Random(seed)
+    real_clock = db.clock
+    now = (
+        datetime.now(UTC)
+        if today is None
+        else datetime(today.year, today.month, today.day, 1, tzinfo=UTC)
+    )
+    start = now - timedelta(days=30 * months)
+    clock = FixedClock(start)
+    db.clock = clock
+    counts = {"products": 0, "units": 0, "sessions": 0, "uses": 0, "refusals": 0}
+    try:
+        for key, value in CLINIC.items():
+            settings.set_value(db, key, value, by=actor)
+        products = []
+        for body, maker, name, kind, needles, config, mm, steril, per_pack in PRODUCTS:
+            products.append(
+                catalog.add_product(
+                    db,
+                    gtin=with_check_digit(body),
+                    maker=maker,
+                    name=name,
+                    kind=kind,
+                    needle_count=needles,
+                    needle_config=config,
+                    needle_length_mm=mm,
+                    sterilization=steril,
+                    units_per_pack=per_pack,
+                    reorder_level=per_pack * 2,
+                    by="Clinic manager",
+                )
+            )
+        counts["products"] = len(products)
+        stock: dict[int, list[tuple[str, str]]] = {p.needle_length_um: [] for p in products}
+        lots_of: dict[str, list[str]] = {}
+
+        def deliver(day_offset: int, lot_expiry_days: list[int], boxes: int) -> None:
+            clock.at = start + timedelta(days=day_offset, hours=22)
+            scans = []
+            for product in products:
+                for expiry_days in lot_expiry_days:
+                    lot = f"L{rng.randint(10000, 99999)}"
+                    expiry = (start + timedelta(days=expiry_days)).date()
+                    lots_of.setdefault(product.gtin, []).append(lot)
+                    for _box in range(boxes):
+                        serial = (
+                            f"S{rng.randint(100000, 999999)}" if product.kind == "roller" else None
+                        )
+                        scans.append(
+                            (
+                                product,
+                                element_string(
+                                    product.gtin,
+                                    expiry,
+                                    lot,
+                                    serial,
+                                    production=(start - timedelta(days=200)).date(),
+                                ),
+                            )
+                        )
+            result = receiving.receive(
+                db,
+                [s for _, s in scans],
+                by="Clinic manager",
+                supplier="MedSupply Pty Ltd",
+                invoice=f"INV-{rng.randint(1000, 9999)}",
+            )
+            for line in result.lines:
+                stock[line.needle_length_um].extend((code, line.lot) for code in line.unit_codes)
+            counts["units"] += result.units
+
+        # An early delivery with a lot that expires during the period, then a fresh one.
+        deliver(0, [75, 400], boxes=4)
+        deliver(60, [30 * months + 25, 30 * months + 70, 600], boxes=3)
+
+        session_day = 1
+        while start + timedelta(days=session_day) < now - timedelta(days=1):
+            day = start + timedelta(days=session_day)
+            if day.weekday() < 6:
+                for _ in range(rng.randint(1, 4)):
+                    _one_session(db, clock, day, rng, stock, counts)
+            session_day += 1
+
+        # A recall against a lot already used, a dropped roller, a breached package.
+        target = products[1]
+        lot = lots_of[target.gtin][1]  # in use since the first delivery
+        clock.at = now - timedelta(days=10)
+        recalls.enter_recall(
+            db,
+            gtin=target.gtin,
+            lots=[lot],
+            reference="FSN-2026-117",
+            notice_text="Field Safety Notice FSN-2026-117: possible breach of the sterile "
+            "barrier seal on cartridges of the listed lot. Quarantine and return.",
+            notice_date=clock.at.date(),
+            by="Clinic manager",
+        )
+        for reason, hold in (
+            ("dropped on the floor", holds.waste),
+            ("package seal looks breached", holds.quarantine),
+        ):
+            pool = [code for units in stock.values() for code, _lot in units]
+            with contextlib.suppress(LedgerError):
+                hold(db, pool[rng.randrange(len(pool))], reason=reason, by="Clinic manager")
+        # Today's chair: a reused cartridge, an unknown label, recalled, quarantined and
+        # expired stock, and too-long needles, each refused with its reason.
+        clock.at = now - timedelta(hours=5)
+        info = sessions.open_session(
+            db,
+            client_ref="C-1099",
+            practitioner=PRACTITIONERS[0],
+            area="face",
+            depth_mm="0.5",
+            by=PRACTITIONERS[0],
+        )
+        for scan in [*_one_code_per_status(db), "U999-001"]:
+            clock.advance(minutes=3)
+            try:
+                use_unit(db, info.id, scan, by=PRACTITIONERS[0])
+            except ScanRefused:
+                counts["refusals"] += 1
+    finally:
+        db.clock = real_clock
+    return counts
+
+
+def _one_session(
+    db: Database,
+    clock: FixedClock,
+    day: datetime,
+    rng: random.Random,
+    stock: dict[int, list[tuple[str, str]]],
+    counts: dict[str, int],
+) -> None:
+    area, depth = rng.choice(AREAS)
+    practitioner = rng.choice(PRACTITIONERS)
+    clock.at = day.replace(hour=rng.randint(22, 23), minute=rng.randint(0, 59))
+    info = sessions.open_session(
+        db,
+        client_ref=f"C-{rng.randint(1000, 1400)}",
+        practitioner=practitioner,
+        area=area,
+        depth_mm=depth,
+        device="Pen model A6",
+        by=practitioner,
+    )
+    counts["sessions"] += 1
+    pool = stock[int(float(depth) * 1000)]
+    for _ in range(2 if rng.random() < 0.12 else 1):  # a jammed cartridge is replaced
+        clock.advance(minutes=rng.randint(2, 20))
+        while pool:
+            code, lot = pool.pop(0)
+            try:
+                use_unit(db, info.id, code, by=practitioner)
+                counts["uses"] += 1
+                break
+            except UnitExpired:
+                # The chair refused an expired cartridge: the manager discards that lot.
+                counts["refusals"] += 1
+                holds.waste(db, lot, reason="expired, discarded", by="Clinic manager")
+                pool[:] = [(c, lt) for c, lt in pool if lt != lot]
+            except ScanRefused:
+                counts["refusals"] += 1
+    clock.advance(minutes=40)
+    sessions.close_session(db, info.id, by=practitioner)
+
+
+def _one_code_per_status(db: Database) -> list[str]:
+    """A used, a recalled, a quarantined, an expired and a too-deep unit: each refusal."""
+    from inventory.models import Lot, Unit
+
+    with db.read() as conn:
+
+        def first(*where: object) -> list[str]:
+            query = select(Unit.code).join(Lot, Lot.id == Unit.lot_id).where(*where)
+            return list(conn.execute(query.order_by(Unit.id).limit(1)).scalars())
+
+        today = db.clock.now(conn).date()
+        return [
+            *first(Unit.status == "used"),
+            *first(Unit.status == "quarantined", Unit.status_reason.like("recall%")),
+            *first(Unit.status == "quarantined", Unit.status_reason.not_like("recall%")),
+            *first(Unit.status == "in_stock", Lot.expiry < today),
+            *first(Unit.status == "in_stock", Unit.product_id == 5),
+        ]

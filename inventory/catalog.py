@@ -1,0 +1,202 @@
+"""The product catalogue: what each GTIN is (kind, needles, length, sterilisation)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Connection, insert, select, update
+
+from inventory import audit
+from inventory.barcode import normalise_gtin
+from inventory.db import Database
+from inventory.errors import InvalidInput, UnknownProduct
+from inventory.models import (
+    MAX_NEEDLE_UM,
+    MIN_NEEDLE_UM,
+    PRODUCT_KINDS,
+    STERILIZATION_METHODS,
+    Product,
+)
+
+_KIND_WORDS = {
+    "pen_cartridge": "pen_cartridge",
+    "pen cartridge": "pen_cartridge",
+    "cartridge": "pen_cartridge",
+    "pen": "pen_cartridge",
+    "roller": "roller",
+    "derma roller": "roller",
+    "dermaroller": "roller",
+}
+_STERILIZATION_WORDS = {
+    "eo": "EO",
+    "eto": "EO",
+    "ethylene oxide": "EO",
+    "gamma": "gamma",
+    "e-beam": "e-beam",
+    "ebeam": "e-beam",
+    "electron beam": "e-beam",
+    "steam": "steam",
+}
+
+
+def needle_um(mm: str | float | Decimal) -> int:
+    """A needle length typed in millimetres, as whole micrometres (0.25 to 2.5 mm)."""
+    try:
+        value = Decimal(str(mm).strip().replace(",", ".").removesuffix("mm").strip())
+    except InvalidOperation as exc:
+        raise InvalidInput(f"'{mm}' is not a needle length; give millimetres, like 0.5.") from exc
+    um = value * 1000
+    if um != um.to_integral_value() or not (MIN_NEEDLE_UM <= um <= MAX_NEEDLE_UM):
+        raise InvalidInput(f"A needle length of {mm} mm is outside 0.25 to 2.5 mm; check the box.")
+    return int(um)
+
+
+def mm_text(um: int) -> str:
+    """Micrometres shown as millimetres the way the box prints them (0.5, 1.25, 2.0)."""
+    text = f"{Decimal(um) / 1000:.2f}"
+    return text[:-1] if text.endswith("0") else text
+
+
+@dataclass(frozen=True)
+class ProductInfo:
+    id: int
+    gtin: str
+    maker: str
+    name: str
+    kind: str
+    needle_count: int
+    needle_config: str
+    needle_length_um: int
+    sterilization: str
+    units_per_pack: int
+    reorder_level: int
+
+    @property
+    def needle_length_mm(self) -> str:
+        return mm_text(self.needle_length_um)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self) | {"needle_length_mm": self.needle_length_mm}
+
+
+_COLUMNS = [getattr(Product, f) for f in ProductInfo.__dataclass_fields__]
+
+
+def add_product(
+    db: Database,
+    *,
+    gtin: str,
+    maker: str,
+    name: str,
+    kind: str,
+    needle_count: int,
+    needle_length_mm: str | float,
+    sterilization: str,
+    units_per_pack: int = 1,
+    needle_config: str = "",
+    reorder_level: int = 0,
+    by: str,
+) -> ProductInfo:
+    """Add one product to the catalogue; every field is checked before anything is saved."""
+    values = {
+        "gtin": normalise_gtin(gtin),
+        "maker": _required(maker, "maker"),
+        "name": _required(name, "product name"),
+        "kind": _choice(kind, _KIND_WORDS, "kind", PRODUCT_KINDS),
+        "needle_count": _positive(needle_count, "needle count"),
+        "needle_config": needle_config.strip(),
+        "needle_length_um": needle_um(needle_length_mm),
+        "sterilization": _choice(
+            sterilization, _STERILIZATION_WORDS, "sterilisation method", STERILIZATION_METHODS
+        ),
+        "units_per_pack": _positive(units_per_pack, "units per pack"),
+        "reorder_level": _positive(reorder_level, "reorder level", zero_ok=True),
+    }
+    with db.write() as conn:
+        existing = conn.execute(select(Product.name).where(Product.gtin == values["gtin"])).scalar()
+        if existing is not None:
+            raise InvalidInput(
+                f"GTIN {values['gtin']} is already in the catalogue as '{existing}'."
+            )
+        now = db.clock.now(conn)
+        product_id = conn.execute(
+            insert(Product).values(**values, created_at=now).returning(Product.id)
+        ).scalar_one()
+        audit.record(
+            conn,
+            at=now,
+            actor=by,
+            action="create",
+            entity="product",
+            entity_id=product_id,
+            new=values,
+        )
+        return product_by_id(conn, product_id)
+
+
+def set_reorder_level(db: Database, gtin: str, level: int, *, by: str) -> ProductInfo:
+    """The stock level under which the dashboard asks to reorder this product."""
+    level = _positive(level, "reorder level", zero_ok=True)
+    with db.write() as conn:
+        product = product_by_gtin(conn, gtin)
+        conn.execute(update(Product).where(Product.id == product.id).values(reorder_level=level))
+        audit.record(
+            conn,
+            at=db.clock.now(conn),
+            actor=by,
+            action="set_reorder_level",
+            entity="product",
+            entity_id=product.id,
+            old=product.reorder_level,
+            new=level,
+        )
+        return product_by_id(conn, product.id)
+
+
+def product_by_id(conn: Connection, product_id: int) -> ProductInfo:
+    row = conn.execute(select(*_COLUMNS).where(Product.id == product_id)).one()
+    return ProductInfo(*row)
+
+
+def product_by_gtin(conn: Connection, gtin: str) -> ProductInfo:
+    """The product for a GTIN; NotFound names the command that adds it."""
+    gtin14 = normalise_gtin(gtin)
+    row = conn.execute(select(*_COLUMNS).where(Product.gtin == gtin14)).first()
+    if row is None:
+        raise UnknownProduct(
+            f"GTIN {gtin14} is not in the catalogue. Add the product first: python main.py "
+            f"catalog add --gtin {gtin14} --maker MAKER --name NAME --kind pen_cartridge "
+            "--needles 12 --length-mm 0.5 --sterilization EO --units-per-pack 10"
+        )
+    return ProductInfo(*row)
+
+
+def list_products(conn: Connection) -> list[ProductInfo]:
+    rows = conn.execute(select(*_COLUMNS).order_by(Product.needle_length_um, Product.name))
+    return [ProductInfo(*row) for row in rows]
+
+
+def _required(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"The {what} is required.")
+    return value
+
+
+def _positive(value: int | str, what: str, *, zero_ok: bool = False) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"The {what} must be a whole number, not '{value}'.") from exc
+    if number < (0 if zero_ok else 1):
+        raise InvalidInput(f"The {what} must be {'0 or more' if zero_ok else 'at least 1'}.")
+    return number
+
+
+def _choice(value: str, words: dict[str, str], what: str, allowed: tuple[str, ...]) -> str:
+    key = (value or "").strip().lower().replace("_", " ")
+    found = words.get(key) or words.get(key.replace(" ", "_"))
+    if found is None:
+        raise InvalidInput(f"'{value}' is not a {what}. Choose one of: {', '.join(allowed)}.")
+    return found

@@ -1,0 +1,92 @@
+"""Bring a database to the schema this version knows, safely.
+
+An older database is backed up, then migrated. A database written by a newer version
+is refused before anything is written: an older app could misread or damage it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from inventory.db import sqlite_path
+from inventory.errors import SchemaTooNew
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def state(engine: Engine) -> SchemaState:
+    """Where the database stands; raises SchemaTooNew for an unknown (newer) revision."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    head = head_revision()
+    if current is not None and current not in known:
+        raise SchemaTooNew(
+            f"This database was written by a newer version of Sterile Ledger (schema "
+            f"{current}; this version knows up to {head}). Nothing was changed. Install "
+            "the newer version of Sterile Ledger to open it."
+        )
+    return SchemaState(current=current, head=head)
+
+
+def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> SchemaState:
+    """Migrate to head, after a backup copy when an existing SQLite file is changed."""
+    before = state(engine)
+    if before.up_to_date:
+        return before
+    path = sqlite_path(str(engine.url))
+    if before.current is not None and path is not None and path.exists():
+        backup_sqlite(path, (backup_dir or path.parent / "backups"), f"before-{before.head}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return state(engine)
+
+
+def backup_sqlite(path: Path, folder: Path, label: str) -> Path:
+    """A consistent copy through SQLite's online backup API (never a plain file copy)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / f"{path.stem}-{stamp}-{label}.sqlite3"
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target

@@ -1,0 +1,90 @@
+"""Clinic settings kept in the database (so every workstation agrees), changes audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from inventory import audit
+from inventory.clock import zone
+from inventory.db import Database
+from inventory.errors import InvalidInput
+from inventory.models import Setting
+
+
+def default_timezone() -> str:
+    """This computer's zone, the best first guess for a new clinic."""
+    try:
+        import tzlocal
+
+        return tzlocal.get_localzone_name() or "UTC"
+    except Exception:
+        return "UTC"
+
+
+KNOWN = {
+    "clinic_name": ("Clinic name", lambda: "My clinic"),
+    "licence_number": ("Licence number", lambda: ""),
+    "timezone": ("Time zone", default_timezone),
+}
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    clinic_name: str
+    licence_number: str
+    timezone: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+
+def read_all(conn: Connection) -> dict[str, str]:
+    stored = dict(conn.execute(select(Setting.key, Setting.value)).all())
+    return {key: stored.get(key, default()) for key, (_label, default) in KNOWN.items()} | {
+        k: v for k, v in stored.items() if k not in KNOWN
+    }
+
+
+def clinic(conn: Connection) -> ClinicSettings:
+    values = read_all(conn)
+    return ClinicSettings(values["clinic_name"], values["licence_number"], values["timezone"])
+
+
+def clinic_tz(conn: Connection) -> ZoneInfo:
+    """The clinic's zone: expiry is checked against the clinic's local date."""
+    value = conn.execute(select(Setting.value).where(Setting.key == "timezone")).scalar()
+    return zone(value or default_timezone())
+
+
+def set_value(db: Database, key: str, value: str, *, by: str) -> None:
+    """Change one setting, recording old and new values in the audit trail."""
+    value = value.strip()
+    if key == "timezone":
+        zone(value)
+    elif key.startswith("reorder:"):
+        raise InvalidInput("Reorder levels are set per product: catalog set-reorder GTIN N.")
+    elif key not in KNOWN:
+        names = ", ".join(KNOWN)
+        raise InvalidInput(f"There is no setting called '{key}'. Settings: {names}.")
+    with db.write() as conn:
+        old = conn.execute(select(Setting.value).where(Setting.key == key)).scalar()
+        if old == value:
+            return
+        if old is None:
+            conn.execute(Setting.__table__.insert().values(key=key, value=value))
+        else:
+            conn.execute(Setting.__table__.update().where(Setting.key == key).values(value=value))
+        audit.record(
+            conn,
+            at=db.clock.now(conn),
+            actor=by,
+            action="set",
+            entity="setting",
+            entity_id=key,
+            old=old,
+            new=value,
+        )

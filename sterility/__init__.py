@@ -1,0 +1,1 @@
+"""Treatment sessions, single use at the chair, refusals, quarantine, waste and recalls."""

@@ -1,0 +1,88 @@
+"""Why a scan at the chair was refused: one typed error per reason, each with a sentence."""
+
+from __future__ import annotations
+
+from inventory.errors import LedgerError
+
+
+class ScanRefused(LedgerError):
+    """A scan at the chair that was refused and recorded."""
+
+    code = "refused"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, refusal_id: int | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.refusal_id = refusal_id
+
+
+class UnitAlreadyUsed(ScanRefused):
+    code = "already_used"
+
+
+class UnitExpired(ScanRefused):
+    code = "expired"
+
+
+class UnitRecalled(ScanRefused):
+    code = "recalled"
+
+
+class UnitQuarantined(ScanRefused):
+    code = "quarantined"
+
+
+class UnitWasted(ScanRefused):
+    code = "wasted"
+
+
+class UnknownUnit(ScanRefused):
+    code = "unknown_code"
+
+
+class ScanUnreadable(ScanRefused):
+    code = "unreadable"
+
+
+class NotAUnit(ScanRefused):
+    code = "not_a_unit"
+
+
+class SessionClosed(ScanRefused):
+    code = "session_closed"
+
+
+class NoSuchSession(ScanRefused):
+    code = "no_session"
+
+
+class DeeperThanPlanned(ScanRefused):
+    """The needles are longer than the session's planned depth: confirm to go on."""
+
+    code = "deeper_than_planned"
+
+
+class UnitBusy(ScanRefused):
+    """Another workstation holds the unit's lock: we do not hang, we say so."""
+
+    code = "unit_busy"
+
+
+REFUSALS: dict[str, type[ScanRefused]] = {
+    cls.code: cls
+    for cls in (
+        UnitAlreadyUsed,
+        UnitExpired,
+        UnitRecalled,
+        UnitQuarantined,
+        UnitWasted,
+        UnknownUnit,
+        ScanUnreadable,
+        NotAUnit,
+        SessionClosed,
+        NoSuchSession,
+        DeeperThanPlanned,
+        UnitBusy,
+    )
+}

@@ -1,0 +1,142 @@
+"""Quarantine, release and waste: the ways a unit leaves the shelf other than use.
+
+A target is a unit (its code or the maker's serial) or a whole lot (its number). Each
+unit that changes gets its own audit event with old and new status and the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, or_, select, update
+
+from inventory import audit
+from inventory.barcode import normalise_gtin
+from inventory.db import Database
+from inventory.errors import InvalidInput, LedgerError, NotFound
+from inventory.models import Lot, Product, Unit
+from sterility.models import RecallItem
+
+# From which statuses each action may move a unit, and to which status.
+MOVES = {
+    "quarantine": ({"in_stock"}, "quarantined"),
+    "release": ({"quarantined"}, "in_stock"),
+    "waste": ({"in_stock", "quarantined"}, "wasted"),
+}
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    action: str
+    target: str
+    changed: list[str]
+    skipped: dict[str, str]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "action": self.action,
+            "target": self.target,
+            "changed": self.changed,
+            "skipped": self.skipped,
+        }
+
+
+def quarantine(
+    db: Database, target: str, *, reason: str, by: str, gtin: str | None = None
+) -> HoldResult:
+    """Hold a unit or lot back (damaged package, dropped, suspected, recall pending)."""
+    return _move(db, "quarantine", target, reason=reason, by=by, gtin=gtin)
+
+
+def release(
+    db: Database, target: str, *, reason: str, by: str, gtin: str | None = None
+) -> HoldResult:
+    """Return quarantined units to stock; a recalled unit is never released."""
+    return _move(db, "release", target, reason=reason, by=by, gtin=gtin)
+
+
+def waste(
+    db: Database, target: str, *, reason: str, by: str, gtin: str | None = None
+) -> HoldResult:
+    """Discard units (opened but not used, dropped, package breached): final."""
+    return _move(db, "waste", target, reason=reason, by=by, gtin=gtin)
+
+
+def _move(
+    db: Database, action: str, target: str, *, reason: str, by: str, gtin: str | None
+) -> HoldResult:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(f"A reason is required to {action} a unit or lot.")
+    allowed_from, to_status = MOVES[action]
+    with db.write() as conn:
+        units = _resolve(conn, target.strip(), gtin)
+        now = db.clock.now(conn)
+        changed: list[str] = []
+        skipped: dict[str, str] = {}
+        recalled = _recalled_codes(conn, units) if action == "release" else set()
+        for unit in units:
+            if unit.status not in allowed_from:
+                skipped[unit.code] = f"is {unit.status.replace('_', ' ')}"
+                continue
+            if unit.code in recalled:
+                skipped[unit.code] = "is under a recall and cannot be released"
+                continue
+            conn.execute(
+                update(Unit)
+                .where(Unit.id == unit.id, Unit.status == unit.status)
+                .values(status=to_status, status_reason=reason, status_changed_at=now)
+            )
+            audit.record(
+                conn,
+                at=now,
+                actor=by,
+                action=action,
+                entity="unit",
+                entity_id=unit.code,
+                old={"status": unit.status},
+                new={"status": to_status, "reason": reason},
+            )
+            changed.append(unit.code)
+        if not changed:
+            why = "; ".join(f"{code} {text}" for code, text in list(skipped.items())[:5])
+            raise LedgerError(f"Nothing to {action} in {target}: {why}.", code="nothing_to_do")
+        return HoldResult(action, target, changed, skipped)
+
+
+def _resolve(conn: Connection, target: str, gtin: str | None):
+    """Units named by a unit code or maker serial, else by a lot number."""
+    columns = select(Unit.id, Unit.code, Unit.status, Unit.serial, Product.gtin, Lot.lot_number)
+    columns = columns.join(Lot, Lot.id == Unit.lot_id).join(Product, Product.id == Unit.product_id)
+    gtin14 = normalise_gtin(gtin) if gtin else None
+    by_gtin = [Product.gtin == gtin14] if gtin14 else []
+    units = conn.execute(
+        columns.where(or_(Unit.code == target.upper(), Unit.serial == target), *by_gtin)
+    ).all()
+    if not units:
+        units = conn.execute(
+            columns.where(Lot.lot_number == target, *by_gtin).order_by(Unit.id)
+        ).all()
+    if not units:
+        raise NotFound(f"No unit or lot called '{target}' was found.")
+    products = {u.gtin for u in units}
+    if len(products) > 1:
+        raise InvalidInput(
+            f"'{target}' names lots of several products ({', '.join(sorted(products))}); "
+            "add --gtin to say which."
+        )
+    return units
+
+
+def _recalled_codes(conn: Connection, units: list) -> set[str]:
+    items = conn.execute(
+        select(RecallItem.gtin, RecallItem.lot_number, RecallItem.serial).where(
+            RecallItem.gtin.in_({u.gtin for u in units})
+        )
+    ).all()
+    return {
+        u.code
+        for u in units
+        for item in items
+        if item.lot_number == u.lot_number and item.serial in (None, u.serial, u.code)
+    }

@@ -1,0 +1,157 @@
+"""The command line as a clinic manager uses it: exit codes, plain words, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GTIN_05, box
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(db_url: str, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "STERILE_LEDGER_DB": db_url,
+        "STERILE_LEDGER_HOME": str(home),
+        "STERILE_LEDGER_USER": "Clinic Manager",
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def cli(db_url: str, tmp_path: Path):
+    return lambda *args: run(db_url, *args, home=tmp_path / "home")
+
+
+ADD = [
+    "catalog",
+    "add",
+    "--gtin",
+    GTIN_05,
+    "--maker",
+    "Lumina",
+    "--name",
+    "12-pin 0.5 mm",
+    "--kind",
+    "pen_cartridge",
+    "--needles",
+    "12",
+    "--length-mm",
+    "0.5",
+    "--sterilization",
+    "EO",
+    "--units-per-pack",
+    "10",
+]
+
+
+def test_receive_then_use_then_refuse(cli) -> None:
+    assert cli(*ADD).returncode == 0
+    received = cli("receive", "--scan", box(GTIN_05, "A1"), "--supplier", "MedSupply", "--json")
+    assert received.returncode == 0, received.stderr
+    data = json.loads(received.stdout)
+    assert data["units"] == 10
+    code = data["lines"][0]["unit_codes"][0]
+
+    listing = json.loads(cli("units", "--lot", "A1", "--json").stdout)
+    assert len(listing) == 10 and listing[0]["gtin"] == GTIN_05
+
+    opened = cli(
+        "session",
+        "open",
+        "--client",
+        "C-1",
+        "--practitioner",
+        "Dr H",
+        "--area",
+        "face",
+        "--depth",
+        "0.5",
+    )
+    assert opened.returncode == 0
+    session = opened.stdout.strip()
+    assert session.isdigit()
+    ok = cli("session", "use", session, "--scan", code)
+    assert ok.returncode == 0 and ok.stdout.startswith("OK:")
+
+    other = cli(
+        "session",
+        "open",
+        "--client",
+        "C-2",
+        "--practitioner",
+        "Dr H",
+        "--area",
+        "face",
+        "--depth",
+        "0.5",
+    ).stdout.strip()
+    refused = cli("session", "use", other, "--scan", code)
+    assert refused.returncode == 3
+    assert f"already used in session {session}" in refused.stderr
+
+    verified = cli("audit", "verify")
+    assert verified.returncode == 0 and "chain verified" in verified.stdout
+
+
+def test_usage_error_exits_2_and_refusal_exits_3(cli) -> None:
+    usage = cli("receive")
+    assert usage.returncode == 2 and "--scan" in usage.stderr
+    refused = cli("receive", "--scan", "garbage")
+    assert refused.returncode == 3
+    assert refused.stderr.startswith("Refused: ")
+    assert "Traceback" not in refused.stderr
+
+
+def test_unknown_product_names_the_command(cli) -> None:
+    result = cli("receive", "--scan", box(GTIN_05))
+    assert result.returncode == 3
+    assert "python main.py catalog add --gtin" in result.stderr
+
+
+def test_deeper_needs_allow_deeper(cli) -> None:
+    cli(*ADD)
+    code = json.loads(cli("receive", "--scan", box(GTIN_05), "--json").stdout)["lines"][0][
+        "unit_codes"
+    ][0]
+    session = cli(
+        "session",
+        "open",
+        "--client",
+        "C-1",
+        "--practitioner",
+        "Dr H",
+        "--area",
+        "face",
+        "--depth",
+        "0.25",
+    ).stdout.strip()
+    refused = cli("session", "use", session, "--scan", code)
+    assert refused.returncode == 3 and "deeper than the 0.25 mm" in refused.stderr
+    assert cli("session", "use", session, "--scan", code, "--allow-deeper").returncode == 0
+
+
+def test_demo_fills_a_realistic_clinic(cli) -> None:
+    result = cli("demo", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["products"] >= 5 and summary["units"] >= 200
+    assert summary["sessions"] >= 50 and summary["refusals"] >= 2
+    recalls_listed = json.loads(cli("recalls", "--json").stdout)
+    assert len(recalls_listed) == 1
+    assert cli("audit", "verify").returncode == 0
+    again = cli("demo")
+    assert again.returncode == 3 and "empty" in again.stderr
