@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from commands import audit_cmd, chair_cmd, demo_cmd, settings_cmd, stock_cmd
+from commands import audit_cmd, chair_cmd, db_cmd, demo_cmd, settings_cmd, stock_cmd
 from commands.context import Context, default_actor
 from inventory import __version__
 from inventory.errors import LedgerError
@@ -16,7 +16,7 @@ log = logging.getLogger("sterile_ledger")
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
-MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd)
+MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd, db_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

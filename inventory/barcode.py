@@ -229,8 +229,9 @@ def parse_for_use(text: str, separator: str | None = None) -> Scan:
         )
         _refuse(
             "not_a_unit",
-            f"This is the barcode of a pack ({why}), not of one unit. Scan the unit's own label: the cartridge's own barcode with a serial "
-            "number (21), or the unit label Sterile Ledger printed at receiving.",
+            f"This is the barcode of a pack ({why}), not of one unit. Scan the unit's own "
+            "label: the cartridge's own barcode with a serial number (21), or the unit label "
+            "Sterile Ledger printed at receiving.",
         )
     if scan.gtin is None:
         _refuse(
@@ -358,7 +359,7 @@ def element_string(
 
 def _parse(text: str, separator: str | None) -> Scan:
     if not isinstance(text, str):
-        _refuse("unreadable", "The scan did not arrive as text. " + _SCAN_AGAIN)
+        _refuse("not_text", "The scan did not arrive as text. " + _SCAN_AGAIN)
     if len(text) > MAX_SCAN_LENGTH:
         _refuse(
             "too_long",
@@ -579,6 +580,12 @@ def _explain_failure(data: str) -> NoReturn:
             "barcode. " + _SCAN_AGAIN,
         )
     value = rest[len(ai) :].split(GS, 1)[0]
+    if not value:
+        _refuse(
+            "empty_value",
+            f"The barcode has the field ({ai}) {_AI_NAMES.get(ai, '')}{after} with no value "
+            "after it: the scan was cut short or the label is damaged. " + _SCAN_AGAIN,
+        )
     _check_supported_ai(ai, value)
     _check_value(ai, value, exact=False)
     _refuse_malformed(rest, after)

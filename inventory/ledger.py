@@ -7,6 +7,7 @@ from inventory.clock import Clock, DatabaseClock
 from inventory.db import Database, env_database_url, make_engine, sqlite_path, translate_db_errors
 from inventory.mounts import check_not_network
 from inventory.paths import default_database_url
+from inventory.roles import can_write
 
 
 def resolve_url(url: str | None) -> str:
@@ -31,4 +32,6 @@ def open_ledger(url: str | None = None, *, clock: Clock | None = None) -> Databa
     except BaseException:
         engine.dispose()
         raise
-    return Database(engine=engine, clock=clock or DatabaseClock())
+    with translate_db_errors(), engine.connect() as conn:
+        writable = can_write(conn)
+    return Database(engine=engine, clock=clock or DatabaseClock(), read_only=not writable)

@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from inventory.db import sqlite_path
-from inventory.errors import SchemaTooNew
+from inventory.errors import DatabaseProblem, SchemaTooNew
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -66,6 +66,12 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> SchemaState:
     before = state(engine)
     if before.up_to_date:
         return before
+    if not _may_migrate(engine):
+        raise DatabaseProblem(
+            f"This database needs an update to schema {before.head}, but this login may only "
+            "read it. Start Sterile Ledger once with the clinic's own login to update it.",
+            code="read_only",
+        )
     path = sqlite_path(str(engine.url))
     if before.current is not None and path is not None and path.exists():
         backup_sqlite(path, (backup_dir or path.parent / "backups"), f"before-{before.head}")
@@ -74,6 +80,15 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> SchemaState:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return state(engine)
+
+
+def _may_migrate(engine: Engine) -> bool:
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT current_setting('default_transaction_read_only') = 'off'"
+        ).scalar_one()
 
 
 def backup_sqlite(path: Path, folder: Path, label: str) -> Path:

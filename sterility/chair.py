@@ -9,6 +9,7 @@ its own transaction, after the failed attempt is rolled back.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -24,6 +25,8 @@ from inventory.errors import BarcodeUnreadable
 from inventory.settings import clinic_tz
 from inventory.types import UTCDateTime
 from sterility import errors as e
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,11 +130,19 @@ def use_unit(
     except _Refuse as refusal:
         raise _recorded(db, session_id, refusal.unit_id, scanned, refusal.error, by) from None
     except DatabaseBusy:
-        busy = e.UnitBusy(
-            "Another workstation is handling this unit right now. Nothing was recorded; "
-            "wait a moment and scan again."
+        who = (
+            "Another workstation is handling this unit right now"
+            if db.dialect == "postgresql"
+            else "Another workstation or program is writing to the ledger right now"
         )
-        raise _recorded(db, session_id, None, scanned, busy, by) from None
+        busy = e.UnitBusy(f"{who}. The unit was not used; wait a moment and scan again.")
+        try:
+            raise _recorded(db, session_id, None, scanned, busy, by) from None
+        except DatabaseBusy:
+            log.warning(
+                "refusal not recorded, database busy: session %s scan %r", session_id, scanned
+            )
+            raise busy from None
 
 
 def _use(
