@@ -11,13 +11,13 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, select
 
 from inventory.models import AuditEvent
-from inventory.types import UTCDateTime
+from inventory.rawsql import Raw
 
 GENESIS = "0" * 64
 
@@ -63,12 +63,15 @@ class Stamp:
     hash: str
 
 
-_LAST = text("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
-_INSERT = insert(AuditEvent)
+_LAST = "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
+_INSERT = (
+    "INSERT INTO audit_event (id, at, actor, action, entity, entity_id, old_values, "
+    "new_values, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def record(
-    conn: Connection,
+    conn: Connection | Raw,
     *,
     at: datetime,
     actor: str,
@@ -78,26 +81,20 @@ def record(
     old: Any = None,
     new: Any = None,
 ) -> Stamp:
-    """Append one event in the caller's write transaction (which holds the write lock)."""
-    last = conn.execute(_LAST).first()
+    """Append one event in the caller's write transaction (which holds the write lock).
+
+    Plain driver statements: this runs on every change, the chair scan included.
+    """
+    raw = conn if isinstance(conn, Raw) else Raw(conn)
+    last = raw.one(_LAST)
     number, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     old_text, new_text = canonical(old), canonical(new)
-    at = UTCDateTime().process_result_value(at, conn.dialect)  # normalise to UTC
-    digest = event_hash(number, at, actor, action, entity, str(entity_id), old_text, new_text, prev)
-    conn.execute(
+    at = at.astimezone(UTC)
+    key = str(entity_id)
+    digest = event_hash(number, at, actor, action, entity, key, old_text, new_text, prev)
+    raw.run(
         _INSERT,
-        {
-            "id": number,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "old_values": old_text,
-            "new_values": new_text,
-            "prev_hash": prev,
-            "hash": digest,
-        },
+        (number, raw.time(at), actor, action, entity, key, old_text, new_text, prev, digest),
     )
     return Stamp(number=number, at=at, hash=digest)
 

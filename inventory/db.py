@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from inventory.clock import Clock, DatabaseClock
 from inventory.errors import DatabaseProblem
@@ -126,15 +126,24 @@ def translate_db_errors() -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        problem = explain(exc)
+        problem = explain(exc.orig)
+        if problem is None:
+            raise
+        raise problem from exc
+    except Exception as exc:
+        # Driver errors from the hot paths that bypass SQLAlchemy (inventory.rawsql).
+        problem = explain(exc) if _is_driver_error(exc) else None
         if problem is None:
             raise
         raise problem from exc
 
 
-def explain(exc: DBAPIError) -> DatabaseProblem | None:
-    """A user's sentence for a database error, or None if it is a programming error."""
-    orig = exc.orig
+def _is_driver_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] in ("sqlite3", "psycopg")
+
+
+def explain(orig: BaseException | None) -> DatabaseProblem | None:
+    """A user's sentence for a driver error, or None if it is a programming error."""
     msg = str(orig).lower()
     pgcode = getattr(orig, "sqlstate", None)
     if pgcode == "55P03" or "database is locked" in msg or "lock timeout" in msg:
@@ -159,7 +168,9 @@ def explain(exc: DBAPIError) -> DatabaseProblem | None:
             "Restore the latest backup with: python main.py restore FILE",
             code="damaged",
         )
-    if isinstance(exc, OperationalError) and ("could not connect" in msg or "connection" in msg):
+    if type(orig).__name__ == "OperationalError" and (
+        "could not connect" in msg or "connection" in msg
+    ):
         return DatabaseProblem(
             f"Cannot reach the database server: {str(orig).strip()}", code="unreachable"
         )

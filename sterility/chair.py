@@ -13,17 +13,16 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Date, Row, bindparam, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 
 from inventory import audit
 from inventory.barcode import Scan, parse_for_use
 from inventory.catalog import mm_text
-from inventory.clock import is_expired, show_local
+from inventory.clock import is_expired, show_local, zone
 from inventory.db import Database, DatabaseBusy
 from inventory.errors import BarcodeUnreadable
+from inventory.rawsql import Raw, read_date, read_time
 from inventory.settings import clinic_tz
-from inventory.types import UTCDateTime
 from sterility import errors as e
 
 log = logging.getLogger(__name__)
@@ -58,48 +57,50 @@ class Verdict:
         }
 
 
-_SESSION = text(
-    "SELECT id, closed_at, planned_depth_um FROM treatment_session WHERE id = :sid"
-).columns(closed_at=UTCDateTime)
-
+# Plain SQL with ? placeholders, run through the driver (inventory.rawsql).
+_SESSION = "SELECT id, closed_at, planned_depth_um FROM treatment_session WHERE id = ?"
 _UNIT_COLUMNS = (
     "SELECT u.id, u.code, u.serial, u.status, u.status_reason, l.lot_number, l.expiry, "
     "p.gtin, p.name, p.needle_length_um FROM unit u "
     "JOIN lot l ON l.id = u.lot_id JOIN product p ON p.id = u.product_id "
 )
-_BY_CODE = _UNIT_COLUMNS + "WHERE u.code = :code"
-_BY_SERIAL = _UNIT_COLUMNS + "WHERE p.gtin = :gtin AND (u.serial = :serial OR u.code = :serial)"
-# (by code?, lock the row?) -> statement; PostgreSQL locks the unit row while it decides.
-_FIND = {
-    (by_code, lock): text(
-        (_BY_CODE if by_code else _BY_SERIAL) + (" FOR UPDATE OF u" if lock else "")
-    ).columns(expiry=Date)
-    for by_code in (True, False)
-    for lock in (True, False)
-}
-
-_RECALL = text(
+_BY_CODE = _UNIT_COLUMNS + "WHERE u.code = ?"
+_BY_SERIAL = _UNIT_COLUMNS + "WHERE p.gtin = ? AND (u.serial = ? OR u.code = ?)"
+_FOR_UPDATE = " FOR UPDATE OF u"  # PostgreSQL locks the unit row while it decides
+_RECALL = (
     "SELECT r.reference, r.notice_date FROM recall_item ri JOIN recall r ON r.id = ri.recall_id "
-    "WHERE ri.gtin = :gtin AND ri.lot_number = :lot "
-    "AND (ri.serial IS NULL OR ri.serial = :serial OR ri.serial = :code) "
-    "ORDER BY r.id LIMIT 1"
-).columns(notice_date=Date)
-_PREVIOUS_USE = text("SELECT session_id, used_at FROM unit_use WHERE unit_id = :uid").columns(
-    used_at=UTCDateTime
+    "WHERE ri.gtin = ? AND ri.lot_number = ? "
+    "AND (ri.serial IS NULL OR ri.serial = ? OR ri.serial = ?) ORDER BY r.id LIMIT 1"
 )
-_INSERT_USE = text(
+_PREVIOUS_USE = "SELECT session_id, used_at FROM unit_use WHERE unit_id = ?"
+_INSERT_USE = (
     "INSERT INTO unit_use (unit_id, session_id, used_by, used_at, deeper_confirmed) "
-    "VALUES (:uid, :sid, :by, :at, :deeper)"
-).bindparams(bindparam("at", type_=UTCDateTime))
-_MARK_USED = text(
-    "UPDATE unit SET status = 'used', status_reason = NULL, status_changed_at = :at "
-    "WHERE id = :uid AND status = 'in_stock'"
-).bindparams(bindparam("at", type_=UTCDateTime))
-_INSERT_REFUSAL = text(
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_MARK_USED = (
+    "UPDATE unit SET status = 'used', status_reason = NULL, status_changed_at = ? "
+    "WHERE id = ? AND status = 'in_stock'"
+)
+_TIMEZONE = "SELECT value FROM setting WHERE key = 'timezone'"
+_INSERT_REFUSAL = (
     "INSERT INTO refusal (session_id, unit_id, scanned, reason, message, refused_by, refused_at) "
-    "VALUES (:sid, :uid, :scanned, :reason, :message, :by, :at) RETURNING id"
-).bindparams(bindparam("at", type_=UTCDateTime))
-_SESSION_EXISTS = text("SELECT 1 FROM treatment_session WHERE id = :sid")
+    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+_SESSION_EXISTS = "SELECT 1 FROM treatment_session WHERE id = ?"
+
+
+@dataclass(frozen=True)
+class _Unit:
+    id: int
+    code: str
+    serial: str | None
+    status: str
+    status_reason: str | None
+    lot_number: str
+    expiry: date
+    gtin: str
+    name: str
+    needle_length_um: int
 
 
 class _Refuse(Exception):
@@ -148,19 +149,22 @@ def use_unit(
 def _use(
     conn: Connection, db: Database, session_id: int, scan: Scan, *, by: str, allow_deeper: bool
 ) -> Verdict:
-    session = conn.execute(_SESSION, {"sid": session_id}).first()
+    raw = Raw(conn)
+    session = raw.one(_SESSION, (session_id,))
     if session is None:
         raise _Refuse(e.NoSuchSession(f"There is no treatment session {session_id}."), None)
-    if session.closed_at is not None:
+    if session[1] is not None:
         raise _Refuse(
             e.SessionClosed(f"Session {session_id} is closed; open a new session to use a unit."),
             None,
         )
-    unit = _find_unit(conn, scan)
+    planned_depth_um = session[2]
+    unit = _find_unit(raw, scan)
     if unit is None:
         raise _Refuse(e.UnknownUnit(_unknown_message(scan)), None)
     now = db.clock.now(conn)
-    tz = clinic_tz(conn)
+    zone_name = raw.one(_TIMEZONE)
+    tz = zone(zone_name[0]) if zone_name else clinic_tz(conn)
     name = f"Unit {unit.code} ({unit.name}, lot {unit.lot_number})"
 
     def verdict(reason: str, message: str, deeper: bool = False) -> Verdict:
@@ -180,16 +184,16 @@ def _use(
         )
 
     if unit.status == "used":
-        previous = conn.execute(_PREVIOUS_USE, {"uid": unit.id}).one()
-        if previous.session_id == session_id:
+        previous_session, previous_at = raw.one(_PREVIOUS_USE, (unit.id,))
+        if previous_session == session_id:
             return verdict(
                 "already_in_this_session",
                 f"{name} is already recorded in this session; nothing changed.",
             )
         raise _Refuse(
             e.UnitAlreadyUsed(
-                f"{name} was already used in session {previous.session_id} at "
-                f"{show_local(previous.used_at, tz)}. A unit is used once: take a new one."
+                f"{name} was already used in session {previous_session} at "
+                f"{show_local(read_time(previous_at), tz)}. A unit is used once: take a new one."
             ),
             unit.id,
         )
@@ -198,15 +202,12 @@ def _use(
             e.UnitWasted(f"{name} was discarded as waste ({unit.status_reason}). Take a new one."),
             unit.id,
         )
-    recall = conn.execute(
-        _RECALL,
-        {"gtin": unit.gtin, "lot": unit.lot_number, "serial": unit.serial, "code": unit.code},
-    ).first()
+    recall = raw.one(_RECALL, (unit.gtin, unit.lot_number, unit.serial, unit.code))
     if recall is not None:
         raise _Refuse(
             e.UnitRecalled(
-                f"{name} is recalled by notice {recall.reference} of "
-                f"{recall.notice_date.isoformat()}. Do not use it; set it aside for return."
+                f"{name} is recalled by notice {recall[0]} of {read_date(recall[1]).isoformat()}. "
+                "Do not use it; set it aside for return."
             ),
             unit.id,
         )
@@ -223,34 +224,31 @@ def _use(
             ),
             unit.id,
         )
-    deeper = unit.needle_length_um > session.planned_depth_um
+    deeper = unit.needle_length_um > planned_depth_um
     if deeper and not allow_deeper:
         raise _Refuse(
             e.DeeperThanPlanned(
                 f"{name} has {mm_text(unit.needle_length_um)} mm needles, deeper than the "
-                f"{mm_text(session.planned_depth_um)} mm planned for this session. Confirm to use "
+                f"{mm_text(planned_depth_um)} mm planned for this session. Confirm to use "
                 "it anyway, or take a shorter cartridge."
             ),
             unit.id,
         )
     try:
-        with conn.begin_nested():
-            conn.execute(
-                _INSERT_USE,
-                {"uid": unit.id, "sid": session_id, "by": by, "at": now, "deeper": deeper},
-            )
-            changed = conn.execute(_MARK_USED, {"uid": unit.id, "at": now}).rowcount
-            if changed != 1:
-                raise IntegrityError("unit no longer in stock", None, Exception())
-    except IntegrityError:
+        raw.run(_INSERT_USE, (unit.id, session_id, by, raw.time(now), deeper))
+        changed = raw.run(_MARK_USED, (raw.time(now), unit.id))
+    except conn.dialect.loaded_dbapi.IntegrityError:
+        changed = 0
+    if changed != 1:
+        # Only possible if another writer got past the write lock: the database said no.
         raise _Refuse(
             e.UnitAlreadyUsed(
                 f"{name} was used by another workstation a moment ago. Take a new one."
             ),
             unit.id,
-        ) from None
+        )
     audit.record(
-        conn,
+        raw,
         at=now,
         actor=by,
         action="use",
@@ -265,11 +263,15 @@ def _use(
     return verdict("used", message, deeper)
 
 
-def _find_unit(conn: Connection, scan: Scan) -> Row | None:
-    statement = _FIND[(scan.unit_code is not None, conn.dialect.name == "postgresql")]
-    return conn.execute(
-        statement, {"code": scan.unit_code, "gtin": scan.gtin, "serial": scan.serial}
-    ).first()
+def _find_unit(raw: Raw, scan: Scan) -> _Unit | None:
+    lock = _FOR_UPDATE if raw.postgres else ""
+    if scan.unit_code:
+        row = raw.one(_BY_CODE + lock, (scan.unit_code,))
+    else:
+        row = raw.one(_BY_SERIAL + lock, (scan.gtin, scan.serial, scan.serial))
+    if row is None:
+        return None
+    return _Unit(*row[:6], read_date(row[6]), *row[7:])
 
 
 def _unknown_message(scan: Scan) -> str:
@@ -291,22 +293,14 @@ def _recorded(
 ) -> e.ScanRefused:
     """Write the refusal durably (its own transaction) and hand the error back to raise."""
     with db.write() as conn:
+        raw = Raw(conn)
         now = db.clock.now(conn)
-        sid = session_id if conn.execute(_SESSION_EXISTS, {"sid": session_id}).first() else None
-        refusal_id = conn.execute(
-            _INSERT_REFUSAL,
-            {
-                "sid": sid,
-                "uid": unit_id,
-                "scanned": scanned,
-                "reason": error.code,
-                "message": error.message,
-                "by": by,
-                "at": now,
-            },
-        ).scalar_one()
+        sid = session_id if raw.one(_SESSION_EXISTS, (session_id,)) else None
+        (refusal_id,) = raw.one(
+            _INSERT_REFUSAL, (sid, unit_id, scanned, error.code, error.message, by, raw.time(now))
+        )
         audit.record(
-            conn,
+            raw,
             at=now,
             actor=by,
             action="refuse",

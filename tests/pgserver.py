@@ -183,7 +183,10 @@ class PgServer:
         install: bool = True,
         start_timeout: int = 60,
         user: str = "postgres",
+        durable: bool = False,
     ) -> None:
+        # durable=True keeps fsync on: for benchmarks that compare with a durable SQLite.
+        self.durable = durable
         self.bindir: Path | None = Path(bindir) if bindir else None
         self.port = port
         self.install = install
@@ -384,9 +387,10 @@ class PgServer:
         # pg_ctl hands -o to /bin/sh, hence the quoting; listen_addresses='' means no TCP.
         options = (
             f"-k {shlex.quote(str(self.socket_dir))} -p {self.port} -c listen_addresses='' "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         try:
             # -l matters: without it the postmaster inherits our stdout pipe and
             # subprocess.run would wait for the server to exit.
