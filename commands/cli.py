@@ -7,16 +7,17 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from commands import audit_cmd, chair_cmd, db_cmd, demo_cmd, settings_cmd, stock_cmd
+from commands import audit_cmd, chair_cmd, db_cmd, demo_cmd, report_cmd, settings_cmd, stock_cmd
 from commands.context import Context, default_actor
 from inventory import __version__
 from inventory.errors import LedgerError
+from inventory.text import clean
 
 log = logging.getLogger("sterile_ledger")
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
-MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd, db_cmd)
+MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd, db_cmd, report_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db_url=args.db, actor=(args.by or default_actor()).strip(), as_json=bool(args.json)
     )
     try:
+        ctx.actor = clean(ctx.actor, "name of who is acting (--by)")
         return handler(args, ctx) or EXIT_OK
     except LedgerError as exc:
         if ctx.as_json:

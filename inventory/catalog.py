@@ -18,6 +18,7 @@ from inventory.models import (
     STERILIZATION_METHODS,
     Product,
 )
+from inventory.text import clean
 
 _KIND_WORDS = {
     "pen_cartridge": "pen_cartridge",
@@ -101,11 +102,11 @@ def add_product(
     """Add one product to the catalogue; every field is checked before anything is saved."""
     values = {
         "gtin": normalise_gtin(gtin),
-        "maker": _required(maker, "maker"),
-        "name": _required(name, "product name"),
+        "maker": clean(maker, "maker"),
+        "name": clean(name, "product name", max_len=200),
         "kind": _choice(kind, _KIND_WORDS, "kind", PRODUCT_KINDS),
         "needle_count": _positive(needle_count, "needle count"),
-        "needle_config": needle_config.strip(),
+        "needle_config": clean(needle_config, "needle configuration", max_len=60, required=False),
         "needle_length_um": needle_um(needle_length_mm),
         "sterilization": _choice(
             sterilization, _STERILIZATION_WORDS, "sterilisation method", STERILIZATION_METHODS
@@ -175,13 +176,6 @@ def product_by_gtin(conn: Connection, gtin: str) -> ProductInfo:
 def list_products(conn: Connection) -> list[ProductInfo]:
     rows = conn.execute(select(*_COLUMNS).order_by(Product.needle_length_um, Product.name))
     return [ProductInfo(*row) for row in rows]
-
-
-def _required(value: str, what: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(f"The {what} is required.")
-    return value
 
 
 def _positive(value: int | str, what: str, *, zero_ok: bool = False) -> int:

@@ -19,6 +19,7 @@ from inventory.db import Database
 from inventory.errors import InvalidInput, LotExpired, LotExpiryConflict
 from inventory.models import Lot, Receipt, Unit
 from inventory.settings import clinic_tz
+from inventory.text import clean
 
 MAX_UNITS_PER_SCAN = 10_000
 
@@ -72,15 +73,16 @@ def receive(
         raise InvalidInput("Scan at least one box barcode.")
     if units is not None and not (1 <= units <= MAX_UNITS_PER_SCAN):
         raise InvalidInput(f"The number of units must be between 1 and {MAX_UNITS_PER_SCAN}.")
+    supplier = clean(supplier, "supplier", max_len=200, required=False)
+    invoice = clean(invoice, "invoice number", max_len=100, required=False)
+    by = clean(by, "name of who is receiving")
     parsed = [parse_for_receiving(text, separator=separator) for text in scans]
     with db.write() as conn:
         now = db.clock.now(conn)
         tz = clinic_tz(conn)
         receipt_id = conn.execute(
             insert(Receipt)
-            .values(
-                supplier=supplier.strip(), invoice=invoice.strip(), received_by=by, received_at=now
-            )
+            .values(supplier=supplier, invoice=invoice, received_by=by, received_at=now)
             .returning(Receipt.id)
         ).scalar_one()
         audit.record(

@@ -12,6 +12,7 @@ from inventory.clock import zone
 from inventory.db import Database
 from inventory.errors import InvalidInput
 from inventory.models import Setting
+from inventory.text import clean
 
 
 def default_timezone() -> str:
@@ -62,7 +63,7 @@ def clinic_tz(conn: Connection) -> ZoneInfo:
 
 def set_value(db: Database, key: str, value: str, *, by: str) -> None:
     """Change one setting, recording old and new values in the audit trail."""
-    value = value.strip()
+    value = clean(value, key.replace("_", " "), max_len=200, required=key == "timezone")
     if key == "timezone":
         zone(value)
     elif key.startswith("reorder:"):

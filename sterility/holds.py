@@ -15,6 +15,7 @@ from inventory.barcode import normalise_gtin
 from inventory.db import Database
 from inventory.errors import InvalidInput, LedgerError, NotFound
 from inventory.models import Lot, Product, Unit
+from inventory.text import clean
 from sterility.models import RecallItem
 
 # From which statuses each action may move a unit, and to which status.
@@ -65,9 +66,9 @@ def waste(
 def _move(
     db: Database, action: str, target: str, *, reason: str, by: str, gtin: str | None
 ) -> HoldResult:
-    reason = (reason or "").strip()
-    if not reason:
+    if not (reason or "").strip():
         raise InvalidInput(f"A reason is required to {action} a unit or lot.")
+    reason = clean(reason, "reason", max_len=500)
     allowed_from, to_status = MOVES[action]
     with db.write() as conn:
         units = _resolve(conn, target.strip(), gtin)

@@ -17,6 +17,7 @@ from inventory.catalog import product_by_gtin
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
 from inventory.models import Lot, Product, Unit
+from inventory.text import clean
 from sterility.models import Recall, RecallItem, TreatmentSession, UnitUse
 
 
@@ -88,8 +89,7 @@ def enter_recall(
     serials = [s.strip() for s in (serials or []) if s.strip()]
     if not lots:
         raise InvalidInput("A recall names at least one lot (--lot).")
-    if not reference.strip():
-        raise InvalidInput("The recall notice's reference is required (--reference).")
+    reference = clean(reference, "recall notice's reference (--reference)")
     if not notice_text.strip():
         raise InvalidInput("Keep the notice's text with the recall (--reason).")
     if serials and len(lots) != 1:
@@ -100,7 +100,7 @@ def enter_recall(
         recall_id = conn.execute(
             insert(Recall)
             .values(
-                reference=reference.strip(),
+                reference=reference,
                 gtin=gtin14,
                 notice_text=notice_text,
                 notice_date=notice_date or now.date(),
@@ -123,7 +123,7 @@ def enter_recall(
             entity="recall",
             entity_id=recall_id,
             new={
-                "reference": reference.strip(),
+                "reference": reference,
                 "gtin": gtin14,
                 "lots": lots,
                 "serials": serials,
@@ -132,7 +132,7 @@ def enter_recall(
         )
         quarantined = _quarantine_matching(conn, now, by, gtin14, lots, serials, reference)
         trace = trace_uses(conn, gtin14, lots, serials)
-        return RecallResult(recall_id, reference.strip(), gtin14, lots, quarantined, trace)
+        return RecallResult(recall_id, reference, gtin14, lots, quarantined, trace)
 
 
 def _quarantine_matching(
@@ -153,7 +153,7 @@ def _quarantine_matching(
     )
     if serials:
         query = query.where((Unit.serial.in_(serials)) | (Unit.code.in_(serials)))
-    reason = f"recall {reference.strip()}"
+    reason = f"recall {reference}"
     codes = []
     for unit_id, code in conn.execute(query).all():
         conn.execute(

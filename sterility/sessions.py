@@ -12,6 +12,7 @@ from inventory.catalog import mm_text, needle_um
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
 from inventory.models import Lot, Product, Unit
+from inventory.text import clean
 from sterility.models import BodyArea, TreatmentSession, UnitUse
 
 
@@ -64,9 +65,7 @@ def body_areas(conn: Connection) -> list[str]:
 
 def add_body_area(db: Database, name: str, *, by: str) -> None:
     """The list of areas is the clinic's own: add one (hands, back...)."""
-    name = name.strip().lower()
-    if not name or len(name) > 40:
-        raise InvalidInput("A body area needs a name of 1 to 40 characters.")
+    name = clean(name, "body area", max_len=40).lower()
     with db.write() as conn:
         if name in body_areas(conn):
             return
@@ -93,11 +92,9 @@ def open_session(
     by: str,
 ) -> SessionInfo:
     """Open a treatment session; its id goes on every use and refusal."""
-    client_ref, practitioner = client_ref.strip(), practitioner.strip()
-    if not client_ref:
-        raise InvalidInput("The client reference is required.")
-    if not practitioner:
-        raise InvalidInput("The practitioner's name is required.")
+    client_ref = clean(client_ref, "client reference")
+    practitioner = clean(practitioner, "practitioner's name")
+    device = clean(device, "device", required=False)
     depth = needle_um(depth_mm)
     area = area.strip().lower()
     with db.write() as conn:
@@ -110,7 +107,7 @@ def open_session(
             "practitioner": practitioner,
             "area": area,
             "planned_depth_um": depth,
-            "device": device.strip(),
+            "device": device,
         }
         session_id = conn.execute(
             insert(TreatmentSession)
