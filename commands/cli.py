@@ -7,7 +7,15 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from commands import audit_cmd, chair_cmd, db_cmd, demo_cmd, report_cmd, settings_cmd, stock_cmd
+from commands import (
+    audit_cmd,
+    chair_cmd,
+    db_cmd,
+    demo_cmd,
+    report_cmd,
+    settings_cmd,
+    stock_cmd,
+)
 from commands.context import Context, default_actor
 from inventory import __version__
 from inventory.errors import LedgerError

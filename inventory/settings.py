@@ -29,6 +29,8 @@ KNOWN = {
     "clinic_name": ("Clinic name", lambda: "My clinic"),
     "licence_number": ("Licence number", lambda: ""),
     "timezone": ("Time zone", default_timezone),
+    # Daily automatic backups kept in backups/ (inventory.backup); older ones are deleted.
+    "backup_keep": ("Daily backups kept", lambda: "14"),
 }
 
 
@@ -43,8 +45,16 @@ class ClinicSettings:
         return zone(self.timezone)
 
 
+SECRET_PREFIX = "secret."  # keys kept in the table but never shown or exported
+
+
 def read_all(conn: Connection) -> dict[str, str]:
-    stored = dict(conn.execute(select(Setting.key, Setting.value)).all())
+    """Every setting a person may see (secrets, such as the pseudonym key, left out)."""
+    stored = dict(
+        conn.execute(
+            select(Setting.key, Setting.value).where(Setting.key.not_like(f"{SECRET_PREFIX}%"))
+        ).all()
+    )
     return {key: stored.get(key, default()) for key, (_label, default) in KNOWN.items()} | {
         k: v for k, v in stored.items() if k not in KNOWN
     }
@@ -66,6 +76,11 @@ def set_value(db: Database, key: str, value: str, *, by: str) -> None:
     value = clean(value, key.replace("_", " "), max_len=200, required=key == "timezone")
     if key == "timezone":
         zone(value)
+    elif key == "backup_keep" and not (value.isdigit() and 1 <= int(value) <= 3650):
+        raise InvalidInput(
+            f"'{value}' is not a number of daily backups to keep. "
+            "Use a whole number from 1 to 3650."
+        )
     elif key.startswith("reorder:"):
         raise InvalidInput("Reorder levels are set per product: catalog set-reorder GTIN N.")
     elif key not in KNOWN:

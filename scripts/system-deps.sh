@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in postgresql poppler-utils fonts-noto-core fonts-dejavu-core libegl1 libxkbcommon0 \
+for pkg in postgresql poppler-utils fonts-noto-core fonts-dejavu-core fonts-wqy-microhei libegl1 libxkbcommon0 \
            libfontconfig1 libglib2.0-0 libdbus-1-3 xvfb libxcb-cursor0 libxcb-icccm4 \
            libxcb-keysyms1 libxkbcommon-x11-0 libxcb-shape0 libxcb-render-util0 libxcb-image0; do
   have "$pkg" || need+=("$pkg")

@@ -1,0 +1,133 @@
+"""report compliance|usage --from --to --pdf --csv, and verify FILE."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from commands.context import Context
+from reports.export import ExportResult, export_compliance, export_usage
+from reports.verify import verify_file
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from commands.cli import add_json_flag
+
+    rep = sub.add_parser("report", help="export the compliance or usage report (PDF and CSV)")
+    rep_sub = rep.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    for kind, text in (
+        ("compliance", "the inspector's report: sessions, refusals, recalls, holds, audit"),
+        ("usage", "the manager's report: use per month and practitioner, stock, expiry, cover"),
+    ):
+        p = rep_sub.add_parser(kind, help=text)
+        p.add_argument(
+            "--from",
+            dest="start",
+            required=True,
+            type=_date,
+            metavar="DATE",
+            help="first day of the period (YYYY-MM-DD, clinic's calendar)",
+        )
+        p.add_argument(
+            "--to",
+            dest="end",
+            required=True,
+            type=_date,
+            metavar="DATE",
+            help="last day of the period, included",
+        )
+        p.add_argument("--pdf", type=Path, metavar="FILE", help="write the signed PDF here")
+        p.add_argument(
+            "--csv",
+            type=Path,
+            metavar="DIR_OR_FILE",
+            help="write one CSV per section and a signed manifest into this folder; a name "
+            "ending in .csv is used as the files' prefix (NAME-uses.csv, NAME-manifest.json)",
+        )
+        if kind == "compliance":
+            p.add_argument(
+                "--with-client-names",
+                action="store_true",
+                help="print client references as entered instead of pseudonyms",
+            )
+        add_json_flag(p)
+        p.set_defaults(handler=_report, kind=kind)
+
+    ver = sub.add_parser("verify", help="check that an exported PDF, CSV or manifest is unaltered")
+    ver.add_argument("file", type=Path, metavar="FILE")
+    ver.add_argument(
+        "--fingerprint",
+        metavar="SHA256",
+        help="also require this signing key fingerprint (from the report cover)",
+    )
+    add_json_flag(ver)
+    ver.set_defaults(handler=_verify)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _report(args: argparse.Namespace, ctx: Context) -> int:
+    def progress(fraction: float, phase: str) -> None:
+        if not ctx.as_json and sys.stderr.isatty():
+            sys.stderr.write(f"\r{fraction * 100:5.1f}%  {phase:<50}")
+            sys.stderr.flush()
+
+    if args.kind == "compliance":
+        result = export_compliance(
+            ctx.db,
+            args.start,
+            args.end,
+            pdf=args.pdf,
+            csv=args.csv,
+            by=ctx.actor,
+            with_client_names=args.with_client_names,
+            progress=progress,
+        )
+    else:
+        result = export_usage(
+            ctx.db,
+            args.start,
+            args.end,
+            pdf=args.pdf,
+            csv=args.csv,
+            by=ctx.actor,
+            progress=progress,
+        )
+    if not ctx.as_json and sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 60 + "\r")
+    ctx.emit(result.as_dict(), _describe(result))
+    return 0
+
+
+def _describe(result: ExportResult) -> str:
+    lines = [f"{result.kind.capitalize()} report exported."]
+    if result.pdf:
+        lines.append(f"PDF: {result.pdf}")
+    if result.csv_files:
+        lines.append(f"CSV: {len(result.csv_files)} files in {result.csv_files[0].parent}")
+    if result.manifest:
+        lines.append(f"Manifest: {result.manifest}")
+    lines.append("Rows: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
+    lines.append(f"Data digest: {result.digest}")
+    lines.append(f"Signing key: {result.fingerprint}")
+    return "\n".join(lines)
+
+
+def _verify(args: argparse.Namespace, ctx: Context) -> int:
+    result = verify_file(args.file, expected_fingerprint=args.fingerprint)
+    if ctx.as_json:
+        ctx.emit(result.as_dict(), "")
+    elif result.ok:
+        ctx.emit(None, "OK: " + result.sentence)
+    else:
+        sys.stderr.write(f"FAILED: {result.sentence}\n")
+        if result.fingerprint:
+            sys.stderr.write(f"Signing key: {result.fingerprint}\n")
+    return 0 if result.ok else 3

@@ -1,0 +1,98 @@
+"""CSV sections: UTF-8, every cell text, formula-looking cells neutralised, hashed as written.
+
+One file per section. A cell that starts with = + - @, a tab or a carriage return gets a
+leading apostrophe, the one neutralisation that LibreOffice and Excel keep inert and
+that the OWASP rule accepts (see DESIGN). Values are never converted to numbers, so
+GTINs and lots keep their leading zeros. Files start with a UTF-8 byte-order mark so
+spreadsheet programs read names in any script correctly.
+
+The writer hashes exactly the bytes it writes. With no file wanted (a PDF-only export)
+it still produces and hashes the same bytes, so the report digest printed on a PDF
+cover is the one its CSV export would have.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+RISKY = frozenset("=+-@\t\r")
+BOM = "\ufeff".encode()
+_FLUSH_EVERY = 2000
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula, made inert with a leading apostrophe."""
+    return "'" + cell if cell[:1] in RISKY else cell
+
+
+class CsvSection:
+    """Writes one section's rows (or only hashes them when ``path`` is None)."""
+
+    def __init__(self, name: str, header: Sequence[str], path: Path | None) -> None:
+        self.name = name
+        self.path = path
+        self.rows = 0
+        self.bytes = 0
+        self._sha = hashlib.sha256()
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._file: BinaryIO | None = path.open("wb") if path is not None else None
+        self._emit(BOM)
+        self._writer.writerow(header)
+        self._pending = 0
+
+    def _emit(self, data: bytes) -> None:
+        self._sha.update(data)
+        self.bytes += len(data)
+        if self._file is not None:
+            self._file.write(data)
+
+    def _flush(self) -> None:
+        self._emit(self._buffer.getvalue().encode("utf-8"))
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._pending = 0
+
+    def row(self, cells: Sequence[str]) -> None:
+        self._writer.writerow([("'" + c) if c[:1] in RISKY else c for c in cells])
+        self.rows += 1
+        self._pending += 1
+        if self._pending >= _FLUSH_EVERY:
+            self._flush()
+
+    def rows_of(self, batch: Sequence[Sequence[str]]) -> None:
+        """A batch of rows already neutralised (by the query), written at C speed."""
+        self._writer.writerows(batch)
+        self.rows += len(batch)
+        self._flush()
+
+    @property
+    def sha256(self) -> str:
+        return self._sha.hexdigest()
+
+    def close(self) -> str:
+        """Finish the file; returns the SHA-256 of its bytes."""
+        self._flush()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        return self._sha.hexdigest()
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def data_digest(section_digests: Sequence[tuple[str, str]]) -> str:
+    """The report's digest: SHA-256 over "<section> <sha256 of its CSV>" lines, in order.
+
+    Anyone with the CSV files can recompute it, and it is the digest on the PDF cover.
+    """
+    text = "".join(f"{name} {digest}\n" for name, digest in section_digests)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,454 @@
+"""Report data: one SQL query per section, streamed from the cursor as rows of text.
+
+Each section's query feeds both writers through one row formatter, so the PDF and the
+CSV cannot disagree. Long sections (one row per use) stream from the database cursor
+(a server-side cursor on PostgreSQL) and never sit in memory as a whole; summaries and
+the usage report's aggregations are small and use pandas.
+
+Times are stored in UTC; a row carries both the clinic's local time with its offset and
+UTC. Everything is read in one snapshot (REPEATABLE READ on PostgreSQL; a SQLite read
+transaction is one already), so counts, rows and the audit check agree with each other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from inventory.catalog import mm_text
+from inventory.errors import InvalidInput
+
+BATCH = 2000
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Period:
+    """From the first to the last day, inclusive, on the clinic's calendar."""
+
+    start: date
+    end: date
+    tz: ZoneInfo
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise InvalidInput(
+                f"The period starts ({self.start.isoformat()}) after it ends "
+                f"({self.end.isoformat()}): give --from on or before --to."
+            )
+
+    @property
+    def start_utc(self) -> datetime:
+        return datetime.combine(self.start, time(), self.tz).astimezone(UTC)
+
+    @property
+    def end_utc(self) -> datetime:
+        """The first instant after the period: midnight starting the day after ``end``."""
+        return datetime.combine(self.end + timedelta(days=1), time(), self.tz).astimezone(UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def params(self, dialect: str) -> dict[str, Any]:
+        return {
+            "start": bind_time(self.start_utc, dialect),
+            "end": bind_time(self.end_utc, dialect),
+        }
+
+
+def bind_time(at: datetime, dialect: str) -> Any:
+    """A UTC instant as the database compares it (SQLite keeps naive UTC text)."""
+    if dialect == "sqlite":
+        return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return at.astimezone(UTC)
+
+
+def begin_snapshot(conn: Connection) -> None:
+    """Make the read transaction one snapshot (PostgreSQL defaults to per-statement)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def stream(conn: Connection, sql: str, params: dict[str, Any]) -> Iterator[list[Row]]:
+    """Rows straight from the driver's cursor, in batches: no ORM, no full result in memory."""
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name=f"report_{id(sql)}")  # server-side: rows arrive in batches
+        cursor.execute(_NAMED.sub(r"%(\1)s", sql), params)
+    else:
+        cursor = raw.cursor()
+        cursor.execute(sql, params)
+    try:
+        while batch := cursor.fetchmany(BATCH):
+            yield batch
+    finally:
+        cursor.close()
+
+
+def frame(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A small aggregated result as a DataFrame."""
+    return pd.read_sql(text(sql), conn, params=params or {})
+
+
+class Sql:
+    """SQL expressions that turn stored values into the report's text, in the database.
+
+    Formatting in SQL keeps the per-row work in C: the CSV writer takes the cursor's
+    rows as they come (``writerows``), and the PDF draws the very same tuples.
+    """
+
+    def __init__(self, dialect: str, tz: ZoneInfo) -> None:
+        self.dialect, self.tz = dialect, tz
+        self.chr = "char" if dialect == "sqlite" else "chr"
+        self.lengths: dict[int, str] = {}
+
+    def text(self, expr: str) -> str:
+        return f"COALESCE(CAST({expr} AS TEXT), '')"
+
+    def neut(self, expr: str) -> str:
+        """The CSV rule in SQL: a leading = + - @ tab or CR gets an apostrophe."""
+        first = f"unicode({expr})" if self.dialect == "sqlite" else f"ascii({expr})"
+        quote = "''''"
+        return (
+            f"CASE WHEN {first} IN (61, 43, 45, 64, 9, 13) THEN {quote} || {expr} "
+            f"ELSE COALESCE({expr}, '') END"
+        )
+
+    def learn_lengths(self, conn: Connection) -> None:
+        """The needle lengths and depths in use, so mm text is a lookup, not a printf."""
+        values = conn.exec_driver_sql(
+            "SELECT needle_length_um FROM product UNION SELECT planned_depth_um "
+            "FROM treatment_session"
+        ).scalars()
+        self.lengths = {int(v): mm_text(int(v)) for v in values if v is not None}
+
+    def mm(self, expr: str) -> str:
+        """Micrometres as the box prints millimetres: 500 -> 0.5, 1250 -> 1.25, 2000 -> 2.0."""
+        if self.dialect == "sqlite":
+            two = f"printf('%.2f', {expr} / 1000.0)"
+        else:
+            two = f"to_char({expr} / 1000.0, 'FM990.00')"
+        computed = (
+            f"CASE WHEN substr({two}, length({two}), 1) = '0' "
+            f"THEN substr({two}, 1, length({two}) - 1) ELSE {two} END"
+        )
+        known = " ".join(f"WHEN {um} THEN '{text}'" for um, text in sorted(self.lengths.items()))
+        if not known:
+            return f"CASE WHEN {expr} IS NULL THEN '' ELSE {computed} END"
+        return f"CASE {expr} {known} ELSE COALESCE({computed}, '') END"
+
+    def yes_no(self, expr: str) -> str:
+        return f"CASE WHEN {expr} THEN 'yes' ELSE 'no' END"
+
+    def gs(self, expr: str) -> str:
+        """The GS1 group separator (ASCII 29) shown as <GS>."""
+        return f"replace(COALESCE({expr}, ''), {self.chr}(29), '<GS>')"
+
+    def utc(self, expr: str) -> str:
+        if self.dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", UTC
+            return f"COALESCE(substr({expr}, 1, 10) || 'T' || substr({expr}, 12, 8) || 'Z', '')"
+        pattern = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
+        return f"COALESCE(to_char({expr} AT TIME ZONE 'UTC', '{pattern}'), '')"
+
+    def local(self, expr: str, start: datetime, end: datetime) -> str:
+        """Clinic local time with its offset; the zone's offset changes become a CASE."""
+        spans = offset_spans(self.tz, start, end)
+
+        def case(values: list[str]) -> str:
+            if len(values) == 1:
+                return values[0]
+            branches = " ".join(
+                f"WHEN {expr} < {self._instant(until)} THEN {value}"
+                for (until, _), value in zip(spans[:-1], values[:-1], strict=True)
+            )
+            return f"CASE {branches} ELSE {values[-1]} END"
+
+        minutes = [m for _, m in spans]
+        suffix = case([f"' {offset_text(timedelta(minutes=m))}'" for m in minutes])
+        if self.dialect == "sqlite":
+            shifted = case([f"'{m:+d} minutes'" for m in minutes])
+            body = f"datetime({expr}, {shifted})"
+        else:
+            shifted = case([f"interval '{m} minutes'" for m in minutes])
+            body = f"to_char(({expr} AT TIME ZONE 'UTC') + {shifted}, 'YYYY-MM-DD HH24:MI:SS')"
+        return f"CASE WHEN {expr} IS NULL THEN '' ELSE {body} || {suffix} END"
+
+    def _instant(self, at: datetime | None) -> str:
+        assert at is not None
+        if self.dialect == "sqlite":
+            return f"'{at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+        return f"TIMESTAMPTZ '{at.strftime('%Y-%m-%d %H:%M:%S')}+00'"
+
+    def agg_lots(self) -> str:
+        if self.dialect == "sqlite":
+            return "group_concat(DISTINCT x.lot_number)"
+        return "string_agg(DISTINCT x.lot_number, ',')"
+
+    def reason(self) -> str:
+        if self.dialect == "sqlite":
+            return "json_extract(a.new_values, '$.reason')"
+        return "(CAST(a.new_values AS json) ->> 'reason')"
+
+
+def offset_spans(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime | None, int]]:
+    """[(until, offset minutes)] covering start..end: the zone's offset changes in between.
+
+    The last span has no end. Changes are found to the quarter hour, which is where every
+    zone's changes fall in UTC.
+    """
+
+    def minutes(at: datetime) -> int:
+        return int((at.astimezone(tz).utcoffset() or timedelta()).total_seconds() // 60)
+
+    spans: list[tuple[datetime | None, int]] = []
+    day = datetime.combine(start.astimezone(UTC).date() - timedelta(days=1), time(), UTC)
+    current = minutes(day)
+    while day <= end + timedelta(days=1):
+        following = day + timedelta(days=1)
+        if minutes(following) != current:
+            probe = day
+            while minutes(probe) == current:
+                probe += timedelta(minutes=15)
+            spans.append((probe, current))
+            current = minutes(probe)
+        day = following
+    spans.append((None, current))
+    return spans
+
+
+def offset_text(offset: timedelta | None) -> str:
+    minutes = int((offset or timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+CLIENT_TABLE = "report_client"
+RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+def load_clients(conn: Connection, shown: Callable[[str], str]) -> None:
+    """A temporary table of client reference -> what the report prints for it.
+
+    Pseudonyms are computed once per client (not once per row) and joined in SQL.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {CLIENT_TABLE} (ref TEXT PRIMARY KEY, shown TEXT NOT NULL) "
+            "ON COMMIT DROP"
+        )
+    else:
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {CLIENT_TABLE} "
+            "(ref TEXT PRIMARY KEY, shown TEXT NOT NULL)"
+        )
+        conn.exec_driver_sql(f"DELETE FROM {CLIENT_TABLE}")
+    refs = conn.exec_driver_sql("SELECT DISTINCT client_ref FROM treatment_session").scalars()
+    rows = [(ref, neutral(shown(ref))) for ref in refs]
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {CLIENT_TABLE} (ref, shown) VALUES ({mark}, {mark})", rows)
+    finally:
+        cursor.close()
+
+
+def drop_clients(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{CLIENT_TABLE}")
+
+
+def neutral(cell: str) -> str:
+    """The CSV rule in Python (for values that never pass through SQL)."""
+    return "'" + cell if cell[:1] in RISKY else cell
+
+
+def day_text(value: Any) -> str:
+    """A date as YYYY-MM-DD (SQLite returns it as text already)."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def mm_of(um: Any) -> str:
+    return "" if um is None else mm_text(int(um))
+
+
+@dataclass(frozen=True)
+class Section:
+    """One subject of a report: its CSV columns and the query that gives its rows as text."""
+
+    name: str
+    title: str
+    header: Sequence[str]
+    sql: str
+    count_sql: str | None = None  # a cheaper query with the same number of rows
+
+    def batches(self, conn: Connection, params: dict[str, Any]) -> Iterator[list[Row]]:
+        return stream(conn, self.sql, params)
+
+    def count(self, conn: Connection, params: dict[str, Any]) -> int:
+        """The section's row count, without formatting a single row."""
+        query = self.count_sql
+        if query is None:
+            body = self.sql[self.sql.index("\nFROM ") : self.sql.index("\nORDER BY")]
+            query = f"SELECT count(*) {body}"
+        return int(conn.execute(text(query), params).scalar_one())
+
+
+# --- compliance sections -------------------------------------------------------------
+
+
+def compliance_sections(sql: Sql, period: Period, first_use: datetime | None) -> list[Section]:
+    """The long sections of the compliance report, in the order they are printed."""
+    lo, hi = period.start_utc, period.end_utc
+    early = min(lo, first_use) if first_use else lo
+    late = max(hi, datetime.now(UTC))
+    n, t, mm = sql.neut, sql.text, sql.mm
+    uses = f"""
+SELECT {sql.local("uu.used_at", lo, hi)}, {sql.utc("uu.used_at")}, {t("ts.id")},
+       {n("ts.practitioner")}, COALESCE(rcl.shown, ''), {n("ts.area")},
+       {mm("ts.planned_depth_um")}, {n("p.name")}, {mm("p.needle_length_um")}, p.gtin,
+       {n("l.lot_number")}, {t("l.expiry")}, {n("u.serial")}, u.code, {n("uu.used_by")},
+       {sql.yes_no("uu.deeper_confirmed")}
+FROM unit_use uu
+JOIN unit u ON u.id = uu.unit_id
+JOIN treatment_session ts ON ts.id = uu.session_id
+LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_ref
+JOIN lot l ON l.id = u.lot_id
+JOIN product p ON p.id = u.product_id
+WHERE uu.used_at >= :start AND uu.used_at < :end
+ORDER BY uu.used_at, uu.id
+"""
+    refusals = f"""
+SELECT {sql.local("r.refused_at", lo, hi)}, {sql.utc("r.refused_at")}, {t("r.session_id")},
+       COALESCE(rcl.shown, ''), {n("ts.practitioner")}, {n("r.refused_by")},
+       {n(sql.gs("r.scanned"))}, r.reason, {n("r.message")}, COALESCE(u.code, ''),
+       COALESCE(p.gtin, ''), {n("l.lot_number")}
+FROM refusal r
+LEFT JOIN treatment_session ts ON ts.id = r.session_id
+LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_ref
+LEFT JOIN unit u ON u.id = r.unit_id
+LEFT JOIN lot l ON l.id = u.lot_id
+LEFT JOIN product p ON p.id = u.product_id
+WHERE r.refused_at >= :start AND r.refused_at < :end
+ORDER BY r.refused_at, r.id
+"""
+    lots = f"(SELECT {sql.agg_lots()} FROM recall_item x WHERE x.recall_id = rc.id)"
+    recalls = f"""
+SELECT {t("rc.id")}, {n("rc.reference")}, rc.gtin, {n("p.name")}, {n(lots)},
+       {t("rc.notice_date")}, {sql.local("rc.entered_at", early, late)},
+       CASE WHEN rc.closed_at IS NULL THEN 'open' ELSE 'closed' END, {n("rc.notice_text")},
+       {n("ri.lot_number")}, {n("ri.serial")}, {sql.local("hit.used_at", early, late)},
+       {sql.utc("hit.used_at")}, {t("hit.session_id")}, COALESCE(rcl.shown, ''),
+       {n("hit.practitioner")}, COALESCE(hit.code, ''), {n("hit.serial")}
+FROM recall rc
+JOIN recall_item ri ON ri.recall_id = rc.id
+LEFT JOIN product p ON p.gtin = ri.gtin
+LEFT JOIN lot l ON l.product_id = p.id AND l.lot_number = ri.lot_number
+LEFT JOIN (
+    SELECT u.lot_id, u.code, u.serial, uu.used_at, uu.id AS use_id, ts.id AS session_id,
+           ts.client_ref, ts.practitioner
+    FROM unit u
+    JOIN unit_use uu ON uu.unit_id = u.id
+    JOIN treatment_session ts ON ts.id = uu.session_id
+) hit ON hit.lot_id = l.id
+     AND (ri.serial IS NULL OR hit.serial = ri.serial OR hit.code = ri.serial)
+LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = hit.client_ref
+WHERE rc.entered_at < :end AND (rc.closed_at IS NULL OR rc.closed_at >= :start)
+ORDER BY rc.id, ri.lot_number, ri.id, hit.used_at, hit.use_id
+"""
+    holds = f"""
+SELECT {sql.local("a.at", lo, hi)}, {sql.utc("a.at")}, a.action, {n("a.entity_id")},
+       {n("u.serial")}, {n("p.name")}, COALESCE(p.gtin, ''), {n("l.lot_number")},
+       {t("l.expiry")}, {n(sql.reason())}, {n("a.actor")}
+FROM audit_event a
+LEFT JOIN unit u ON u.code = a.entity_id
+LEFT JOIN lot l ON l.id = u.lot_id
+LEFT JOIN product p ON p.id = u.product_id
+WHERE a.entity = 'unit' AND a.action IN ('quarantine', 'release', 'waste')
+  AND a.at >= :start AND a.at < :end
+ORDER BY a.id
+"""
+    return [
+        Section(
+            "uses",
+            "Session log: one row per unit used",
+            USES_HEADER,
+            uses,
+            # Every join of the log is an inner join along a foreign key: one row per use.
+            "SELECT count(*) FROM unit_use WHERE used_at >= :start AND used_at < :end",
+        ),
+        Section("refusals", "Refused scans", REFUSALS_HEADER, refusals),
+        Section("recalls", "Recalls and the sessions they touched", RECALLS_HEADER, recalls),
+        Section("quarantine_waste", "Quarantine, release and waste", HOLDS_HEADER, holds),
+    ]
+
+
+USES_HEADER = (
+    "used_at_local", "used_at_utc", "session", "practitioner", "client", "area",
+    "planned_depth_mm", "product", "needle_length_mm", "gtin", "lot", "expiry", "serial",
+    "unit_code", "used_by", "deeper_than_planned_confirmed",
+)  # fmt: skip
+REFUSALS_HEADER = (
+    "refused_at_local", "refused_at_utc", "session", "client", "practitioner", "refused_by",
+    "scanned", "reason", "message", "unit_code", "gtin", "lot",
+)  # fmt: skip
+RECALLS_HEADER = (
+    "recall", "reference", "gtin", "product", "recalled_lots", "notice_date",
+    "entered_at_local", "status", "notice_text", "lot", "recalled_serial", "used_at_local",
+    "used_at_utc", "session", "client", "practitioner", "unit_code", "serial",
+)  # fmt: skip
+HOLDS_HEADER = (
+    "at_local", "at_utc", "action", "unit_code", "serial", "product", "gtin", "lot", "expiry",
+    "reason", "by",
+)  # fmt: skip
+
+
+def first_use(conn: Connection) -> datetime | None:
+    """When the ledger's first unit was used (recall traces may reach back that far)."""
+    value = conn.exec_driver_sql("SELECT min(used_at) FROM unit_use").scalar()
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def refusals_by_reason(conn: Connection, params: dict[str, Any]) -> pd.DataFrame:
+    return frame(
+        conn,
+        "SELECT reason, count(*) AS refusals FROM refusal "
+        "WHERE refused_at >= :start AND refused_at < :end GROUP BY reason ORDER BY reason",
+        params,
+    )
+
+
+def period_totals(conn: Connection, params: dict[str, Any]) -> dict[str, int]:
+    """Counts for the cover that are not a section's row count."""
+    one = frame(
+        conn,
+        """
+        SELECT
+          (SELECT count(*) FROM treatment_session
+            WHERE opened_at >= :start AND opened_at < :end) AS sessions,
+          (SELECT count(DISTINCT client_ref) FROM treatment_session
+            WHERE opened_at >= :start AND opened_at < :end) AS clients,
+          (SELECT count(*) FROM recall
+            WHERE entered_at < :end AND (closed_at IS NULL OR closed_at >= :start)) AS recalls,
+          (SELECT count(*) FROM unit WHERE status = 'quarantined') AS quarantined_now,
+          (SELECT count(*) FROM audit_event WHERE at >= :start AND at < :end) AS audit_events
+        """,
+        params,
+    )
+    return {str(k): int(v) for k, v in one.iloc[0].items()}

@@ -1,0 +1,428 @@
+"""The PDF page machinery: running header and footer, "page x of y", flowing and streamed tables.
+
+Long tables (one row per use: 100,000 rows, 2,000 pages) are drawn row by row with
+canvas text objects: platypus tables cost 4 to 15 times as much (see DESIGN "Known
+costs"). Platypus is kept for the cover, summaries and charts. The total page count
+and the report digest are only known at the end, so every page refers to small PDF
+forms ("total", "digest") that are filled in just before the file is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, LongTable, Paragraph, TableStyle
+
+from reports.csv_writer import RISKY
+from reports.fonts import FontChain, Fonts
+
+MARGIN = 36.0
+HEADER_GAP = 26.0
+FOOTER_GAP = 24.0
+INK = colors.HexColor("#1d2a33")
+MUTED = colors.HexColor("#5b6b76")
+RULE = colors.HexColor("#b8c4cc")
+BAND = colors.HexColor("#eef3f6")
+HEAD_FILL = colors.HexColor("#d9e4ea")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A printed column: its title, width in points, and the CSV cells it shows."""
+
+    title: str
+    width: float
+    source: int | tuple[int, ...]
+    wrap: bool = True
+
+
+class FormRef(Flowable):
+    """A flowable that shows a PDF form defined later (the digest on the cover)."""
+
+    def __init__(self, name: str, width: float, height: float) -> None:
+        super().__init__()
+        self.name, self.width, self.height = name, width, height
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.doForm(self.name)
+
+
+class PdfReport:
+    """One PDF being written page by page."""
+
+    def __init__(
+        self,
+        path: Path,
+        fonts: Fonts,
+        *,
+        pagesize: tuple[float, float],
+        header: str,
+        footer: str,
+        title: str,
+        subject: str,
+        author: str,
+    ) -> None:
+        self.fonts = fonts
+        self.width, self.height = pagesize
+        self.c = Canvas(str(path), pagesize=pagesize, pageCompression=1)
+        self.c.setTitle(title)
+        self.c.setSubject(subject)
+        self.c.setAuthor(author)
+        self.c.setCreator("Sterile Ledger")
+        self.header, self.footer = header, footer
+        self.section = ""
+        self.page = 0
+        self.top = self.height - MARGIN - HEADER_GAP
+        self.bottom = MARGIN + FOOTER_GAP
+        self.frame_width = self.width - 2 * MARGIN
+        self.y = self.top
+        self._start_page()
+
+    # --- pages ------------------------------------------------------------------------
+
+    def _start_page(self) -> None:
+        self.page += 1
+        c = self.c
+        regular, bold = self.fonts.regular, self.fonts.bold
+        top = self.height - MARGIN
+        self.text_line(bold, self.header, MARGIN, top - 10, 8.5, INK)
+        if self.section:
+            width = regular.width(self.section, 8)
+            self.text_line(regular, self.section, self.width - MARGIN - width, top - 10, 8, MUTED)
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.6)
+        c.line(MARGIN, top - 16, self.width - MARGIN, top - 16)
+        c.line(MARGIN, MARGIN + 14, self.width - MARGIN, MARGIN + 14)
+        self.text_line(regular, self.footer, MARGIN, MARGIN + 3, 7, MUTED)
+        label = f"Page {self.page} of "
+        label_width = regular.width(label, 8)
+        x = self.width - MARGIN - label_width - 24
+        self.text_line(regular, label, x, MARGIN + 3, 8, INK)
+        c.saveState()
+        c.translate(x + label_width, MARGIN + 3)
+        c.doForm("total")
+        c.restoreState()
+        self.y = self.top
+
+    def new_page(self) -> None:
+        self.c.showPage()
+        self._start_page()
+
+    def new_section(self, title: str) -> None:
+        """Start a subject on a fresh page, its name in the running header."""
+        self.section = title
+        if self.page > 1 or self.y < self.top:
+            self.new_page()
+        self.heading(title)
+
+    def heading(self, title: str, size: float = 14) -> None:
+        if self.y - size * 2.2 < self.bottom:
+            self.new_page()
+        self.text_line(self.fonts.bold, title, MARGIN, self.y - size, size, INK)
+        self.y -= size * 1.9
+
+    def text_line(
+        self, chain: FontChain, text: str, x: float, y: float, size: float, color: object = INK
+    ) -> None:
+        t = self.c.beginText(x, y)
+        t.setFillColor(color)
+        for font, piece in chain.runs(text):
+            t.setFont(font, size)
+            t.textOut(piece)
+        self.c.drawText(t)
+
+    def finish(self, digest: str) -> None:
+        """Fill in the deferred page total and digest, then write the file."""
+        c = self.c
+        c.showPage()
+        c.beginForm("total")
+        t = c.beginText(0, 0)
+        t.setFont(self.fonts.regular.primary, 8)
+        t.setFillColor(INK)
+        t.textOut(str(self.page))
+        c.drawText(t)
+        c.endForm()
+        c.beginForm("digest")
+        self._digest_lines(digest)
+        c.endForm()
+        c.save()
+
+    def _digest_lines(self, digest: str) -> None:
+        """The digest in two lines of four groups: it fits a narrow column."""
+        groups = [digest[i : i + 8] for i in range(0, 64, 8)]
+        t = self.c.beginText(0, 13)
+        t.setFont(self.fonts.regular.primary, 9)
+        t.setFillColor(INK)
+        t.setLeading(11.5)
+        t.textLine(" ".join(groups[:4]))
+        t.textLine(" ".join(groups[4:]))
+        self.c.drawText(t)
+
+    # --- flowing platypus content -----------------------------------------------------
+
+    def flow(self, flowables: Sequence[Flowable]) -> None:
+        """Place flowables one under another, splitting or breaking pages as needed."""
+        pending = list(flowables)
+        while pending:
+            item = pending.pop(0)
+            available = self.y - self.bottom
+            _w, h = item.wrapOn(self.c, self.frame_width, available)
+            if h <= available:
+                item.drawOn(self.c, MARGIN, self.y - h)
+                self.y -= h
+                continue
+            parts = item.splitOn(self.c, self.frame_width, available) if available > 40 else []
+            if len(parts) > 1:
+                pending[:0] = parts
+            elif self.y < self.top:
+                self.new_page()
+                pending.insert(0, item)
+            else:  # taller than a whole page and cannot split: draw what fits
+                item.drawOn(self.c, MARGIN, self.bottom)
+                self.new_page()
+
+    def space(self, height: float) -> None:
+        self.y -= height
+
+    def paragraph(
+        self, text: str, size: float = 9, bold: bool = False, color: object = INK
+    ) -> Paragraph:
+        chain = self.fonts.bold if bold else self.fonts.regular
+        return Paragraph(chain.markup(text), self.style(size, bold, color))
+
+    def style(self, size: float = 9, bold: bool = False, color: object = INK) -> ParagraphStyle:
+        chain = self.fonts.bold if bold else self.fonts.regular
+        return ParagraphStyle(
+            f"s{size}{bold}",
+            fontName=chain.primary,
+            fontSize=size,
+            leading=size * 1.3,
+            textColor=color,
+            alignment=TA_LEFT,
+        )
+
+    def small_table(
+        self,
+        header: Sequence[str] | None,
+        rows: Sequence[Sequence[object]],
+        widths: Sequence[float],
+        size: float = 8,
+    ) -> LongTable:
+        """A platypus table for summaries: wrapped cells, header repeated on every page."""
+        body = [[self.paragraph(str(cell), size) for cell in row] for row in rows]
+        if not body:
+            body = [[self.paragraph("(none)", size, color=MUTED)] + [""] * (len(widths) - 1)]
+        if header is None:
+            table = LongTable(body, colWidths=list(widths))
+            first = [("ROWBACKGROUNDS", (0, 0), (-1, -1), [colors.white, BAND])]
+        else:
+            head = [self.paragraph(h, size, bold=True) for h in header]
+            table = LongTable([head, *body], colWidths=list(widths), repeatRows=1)
+            first = [
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, BAND]),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
+            ]
+        table.setStyle(
+            TableStyle(
+                [
+                    *first,
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        return table
+
+    def stream_table(self, columns: Sequence[Column], size: float = 7) -> StreamTable:
+        return StreamTable(self, columns, size)
+
+
+class StreamTable:
+    """A long table drawn straight onto the canvas, a row at a time.
+
+    Cells wrap at word boundaries; the header is drawn again at the top of every page.
+    Repeated values (practitioners, products, lots) are measured once.
+    """
+
+    PAD = 2.0
+
+    def __init__(self, doc: PdfReport, columns: Sequence[Column], size: float) -> None:
+        self.doc, self.columns, self.size = doc, list(columns), size
+        self.leading = size * 1.25
+        self.xs: list[float] = []
+        x = MARGIN
+        for column in self.columns:
+            self.xs.append(x)
+            x += column.width
+        self.total_width = x - MARGIN
+        regular = doc.fonts.regular
+        self.regular = regular
+        # Any ASCII text at most this long fits its column without measuring.
+        em = max(regular.width(ch, size) for ch in "MW@%_")
+        self.safe = [int((c.width - 2 * self.PAD) // em) for c in self.columns]
+        self._ascii = {chr(i): regular.width(chr(i), size) for i in range(32, 127)}
+        self._wrapped: dict[tuple[int, str], list[str]] = {}
+        self.rows = 0
+        self._band = False
+        self._text = None
+        self._draw_header()
+
+    def _draw_header(self) -> None:
+        doc = self.doc
+        bold = doc.fonts.bold
+        lines = [self._wrap(bold, c.title, c.width - 2 * self.PAD) for c in self.columns]
+        height = max(len(ls) for ls in lines) * self.leading + 2 * self.PAD
+        if doc.y - height - self.leading * 2 < doc.bottom:
+            doc.new_page()
+        c = doc.c
+        c.setFillColor(HEAD_FILL)
+        c.rect(MARGIN, doc.y - height, self.total_width, height, stroke=0, fill=1)
+        t = c.beginText()
+        t.setFillColor(INK)
+        for x, column_lines in zip(self.xs, lines, strict=True):
+            y = doc.y - self.PAD - self.size
+            for line in column_lines:
+                t.setTextOrigin(x + self.PAD, y)
+                for font, piece in bold.runs(line):
+                    t.setFont(font, self.size)
+                    t.textOut(piece)
+                y -= self.leading
+        c.drawText(t)
+        doc.y -= height
+        self._band = False
+
+    def _wrap(self, chain: FontChain, text: str, width: float) -> list[str]:
+        """Greedy word wrap, breaking words longer than the column."""
+        if chain.width(text, self.size) <= width:
+            return [text]
+        lines: list[str] = []
+        line = ""
+        for word in text.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if chain.width(candidate, self.size) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            for ch in word:
+                if chain.width(line + ch, self.size) > width and line:
+                    lines.append(line)
+                    line = ""
+                line += ch
+        if line:
+            lines.append(line)
+        return lines or [""]
+
+    def _cell_lines(self, index: int, value: str) -> list[str] | str:
+        if value[:1] == "'" and value[1:2] in RISKY:
+            value = value[1:]  # the CSV's formula guard; the PDF prints what was typed
+        if value.isascii() and (len(value) <= self.safe[index] or self._fits(index, value)):
+            return value
+        key = (index, value)
+        found = self._wrapped.get(key)
+        if found is None:
+            found = self._wrap(self.regular, value, self.columns[index].width - 2 * self.PAD)
+            if len(self._wrapped) > 100_000:
+                self._wrapped.clear()
+            self._wrapped[key] = found
+        return found
+
+    def _fits(self, index: int, value: str) -> bool:
+        """Measure printable ASCII with a width table (no cache: times are all different)."""
+        widths = self._ascii
+        try:
+            return sum(map(widths.__getitem__, value)) <= self.columns[index].width - 2 * self.PAD
+        except KeyError:
+            return False
+
+    def row(self, cells: Sequence[str]) -> None:
+        values = []
+        for column in self.columns:
+            source = column.source
+            if isinstance(source, int):
+                values.append(cells[source])
+            else:
+                values.append(" / ".join(cells[i] for i in source if cells[i]))
+        lines = [self._cell_lines(i, v) for i, v in enumerate(values)]
+        count = max(1 if isinstance(ls, str) else len(ls) for ls in lines)
+        height = count * self.leading + self.PAD
+        doc = self.doc
+        if doc.y - height < doc.bottom:
+            self.flush()
+            doc.new_page()
+            self._draw_header()
+        c = doc.c
+        if self._band:
+            c.setFillColor(BAND)
+            c.rect(MARGIN, doc.y - height, self.total_width, height, stroke=0, fill=1)
+        self._band = not self._band
+        if self._text is None:
+            self._text = c.beginText()
+            self._text.setFillColor(INK)
+            self._font = ""
+        t = self._text
+        primary = self.regular.primary
+        y0 = doc.y - self.size
+        for x, cell in zip(self.xs, lines, strict=True):
+            x += self.PAD
+            if isinstance(cell, str):
+                if not cell:
+                    continue
+                t.setTextOrigin(x, y0)
+                if self._font != primary:
+                    t.setFont(primary, self.size)
+                    self._font = primary
+                t.textOut(cell)
+                continue
+            y = y0
+            for line in cell:
+                t.setTextOrigin(x, y)
+                for font, piece in self.regular.runs(line):
+                    if font != self._font:
+                        t.setFont(font, self.size)
+                        self._font = font
+                    t.textOut(piece)
+                y -= self.leading
+        doc.y -= height
+        self.rows += 1
+
+    def note(self, text: str, *, bold: bool = False) -> None:
+        """A full-width line inside the table (a group heading, or "no rows")."""
+        self.flush()
+        doc = self.doc
+        chain = doc.fonts.bold if bold else doc.fonts.regular
+        lines = self._wrap(chain, text, self.total_width - 2 * self.PAD)
+        height = len(lines) * self.leading + self.PAD * 2
+        if doc.y - height - self.leading < doc.bottom:
+            doc.new_page()
+            self._draw_header()
+        y = doc.y - self.PAD - self.size
+        for line in lines:
+            doc.text_line(chain, line, MARGIN + self.PAD, y, self.size, INK if bold else MUTED)
+            y -= self.leading
+        doc.y -= height
+        self._band = False
+
+    def flush(self) -> None:
+        """Draw the page's pending text (one text object per page keeps the PDF small)."""
+        if self._text is not None:
+            self.doc.c.drawText(self._text)
+            self._text = None
+
+    def close(self) -> None:
+        self.flush()
+        self.doc.y -= 6
