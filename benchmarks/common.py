@@ -11,10 +11,10 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inventory import catalog  # noqa: E402
-from inventory.barcode import unit_code_text  # noqa: E402
-from inventory.db import Database  # noqa: E402
-from inventory.models import Lot, Receipt, Unit  # noqa: E402
+from inventory import catalog
+from inventory.barcode import unit_code_text
+from inventory.db import Database
+from inventory.models import Lot, Receipt, Unit
 
 GTIN = "09506000100029"
 
@@ -45,7 +45,7 @@ def fill_units(db: Database, n_units: int, *, lots: int = 100, chunk: int = 20_0
 
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def describe(values: list[float]) -> str:
