@@ -33,5 +33,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
+# Every screen with demo data, as PNG files in screenshots/ (offscreen, 1280x800).
+screenshots: $(STAMP)
+	rm -rf screenshots
+	tmp=$$(mktemp -d) && \
+	STERILE_LEDGER_HOME=$$tmp $(PY) main.py demo && \
+	STERILE_LEDGER_HOME=$$tmp QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py screenshots; \
+	status=$$?; rm -rf $$tmp; exit $$status
+
 clean:
 	rm -rf $(VENV) build *.egg-info

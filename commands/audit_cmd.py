@@ -6,7 +6,7 @@ import argparse
 
 from sqlalchemy import select
 
-from commands.context import Context, table
+from commands.context import Context, table, whole
 from inventory import audit
 from inventory.clock import show_local
 from inventory.models import AuditEvent
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(ver)
     ver.set_defaults(handler=_verify)
     lst = aud_sub.add_parser("list", help="the latest audit events")
-    lst.add_argument("--limit", type=int, default=50)
+    lst.add_argument("--limit", type=whole, default=50)
     lst.add_argument("--entity", help="only events about this kind of record (unit, lot...)")
     add_json_flag(lst)
     lst.set_defaults(handler=_list)

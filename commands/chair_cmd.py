@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import date
 
-from commands.context import Context, table
+from commands.context import Context, table, whole
 from inventory.clock import show_local
 from inventory.settings import clinic_tz
 from sterility import holds, recalls, sessions
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(opn)
     opn.set_defaults(handler=_open)
     use = ses_sub.add_parser("use", help="scan a unit into a session")
-    use.add_argument("session", type=int)
+    use.add_argument("session", type=whole)
     use.add_argument("--scan", required=True, metavar="TEXT")
     use.add_argument(
         "--allow-deeper", action="store_true", help="confirm needles longer than the planned depth"
@@ -37,11 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(use)
     use.set_defaults(handler=_use)
     close = ses_sub.add_parser("close", help="close a session")
-    close.add_argument("session", type=int)
+    close.add_argument("session", type=whole)
     add_json_flag(close)
     close.set_defaults(handler=_close)
     show = ses_sub.add_parser("show", help="a session and the units used in it")
-    show.add_argument("session", type=int)
+    show.add_argument("session", type=whole)
     add_json_flag(show)
     show.set_defaults(handler=_show)
     lst = ses_sub.add_parser("list", help="recent sessions")
@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(rec)
     rec.set_defaults(handler=_recall)
     rclose = sub.add_parser("recall-close", help="close a handled recall with a note")
-    rclose.add_argument("recall", type=int)
+    rclose.add_argument("recall", type=whole)
     rclose.add_argument("--note", required=True)
     add_json_flag(rclose)
     rclose.set_defaults(handler=_recall_close)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from commands import (
     audit_cmd,
+    backup_cmd,
     chair_cmd,
     db_cmd,
     demo_cmd,
@@ -25,7 +26,7 @@ log = logging.getLogger("sterile_ledger")
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
-MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd, db_cmd, report_cmd)
+MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd, db_cmd, report_cmd, backup_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

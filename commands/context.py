@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import json
 import os
@@ -49,6 +50,20 @@ class Context:
             self.out.write("\n")
         else:
             self.out.write(text.rstrip("\n") + "\n")
+
+
+MAX_WHOLE = 2**31 - 1  # the largest integer every database column here holds
+
+
+def whole(text: str) -> int:
+    """An argparse type: a whole number 0 to 2,147,483,647, else a usage error (exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 0 <= value <= MAX_WHOLE:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0 to {MAX_WHOLE}")
+    return value
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:

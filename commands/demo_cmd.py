@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from commands.context import Context
+from commands.context import Context, whole
 from inventory import catalog, receiving, settings
 from inventory.barcode import element_string, gtin_check_digit_ok
 from inventory.clock import FixedClock
@@ -119,7 +119,7 @@ AREAS = [
 
 def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="fill an empty ledger with a realistic demo clinic")
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--seed", type=whole, default=7)
     from commands.cli import add_json_flag
 
     add_json_flag(demo)

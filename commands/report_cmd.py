@@ -6,10 +6,12 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from commands.context import Context
-from reports.export import ExportResult, export_compliance, export_usage
-from reports.verify import verify_file
+
+if TYPE_CHECKING:
+    from reports.export import ExportResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -80,6 +82,8 @@ def _report(args: argparse.Namespace, ctx: Context) -> int:
             sys.stderr.flush()
 
     if args.kind == "compliance":
+        from reports.export import export_compliance  # pandas and reportlab: load on use
+
         result = export_compliance(
             ctx.db,
             args.start,
@@ -91,6 +95,8 @@ def _report(args: argparse.Namespace, ctx: Context) -> int:
             progress=progress,
         )
     else:
+        from reports.export import export_usage
+
         result = export_usage(
             ctx.db,
             args.start,
@@ -121,6 +127,8 @@ def _describe(result: ExportResult) -> str:
 
 
 def _verify(args: argparse.Namespace, ctx: Context) -> int:
+    from reports.verify import verify_file
+
     result = verify_file(args.file, expected_fingerprint=args.fingerprint)
     if ctx.as_json:
         ctx.emit(result.as_dict(), "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from commands.context import Context, table
+from commands.context import Context, table, whole
 from inventory import catalog, receiving, stock
 
 
@@ -18,12 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--maker", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--kind", required=True, help="pen_cartridge or roller")
-    add.add_argument("--needles", type=int, required=True, help="needle count")
+    add.add_argument("--needles", type=whole, required=True, help="needle count")
     add.add_argument("--config", default="", help="needle configuration (round, nano, 3x12...)")
     add.add_argument("--length-mm", required=True, help="needle length in mm, 0.25 to 2.5")
     add.add_argument("--sterilization", required=True, help="EO, gamma, e-beam or steam")
-    add.add_argument("--units-per-pack", type=int, default=1)
-    add.add_argument("--reorder-level", type=int, default=0)
+    add.add_argument("--units-per-pack", type=whole, default=1)
+    add.add_argument("--reorder-level", type=whole, default=0)
     add_json_flag(add)
     add.set_defaults(handler=_catalog_add)
     lst = cat_sub.add_parser("list", help="list the catalogue")
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst.set_defaults(handler=_catalog_list)
     reorder = cat_sub.add_parser("set-reorder", help="set a product's reorder level")
     reorder.add_argument("gtin")
-    reorder.add_argument("level", type=int)
+    reorder.add_argument("level", type=whole)
     add_json_flag(reorder)
     reorder.set_defaults(handler=_catalog_reorder)
 
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="TEXT",
         help="a box's GS1 barcode; repeat for several boxes",
     )
-    rec.add_argument("--units", type=int, help="units in the box, if not the catalogue's")
+    rec.add_argument("--units", type=whole, help="units in the box, if not the catalogue's")
     rec.add_argument("--supplier", default="")
     rec.add_argument("--invoice", default="")
     rec.add_argument("--separator", help="the character your scanner sends as GS1 separator")
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     units.add_argument("--lot")
     units.add_argument("--status", help="in_stock, used, quarantined or wasted")
     units.add_argument("--gtin")
-    units.add_argument("--limit", type=int)
+    units.add_argument("--limit", type=whole)
     add_json_flag(units)
     units.set_defaults(handler=_units)
 

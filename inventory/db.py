@@ -34,6 +34,24 @@ class DatabaseBusy(DatabaseProblem):
     code = "busy"
 
 
+class DatabaseDamaged(DatabaseProblem):
+    """The file is not a database, or a page of it is damaged: restore a backup."""
+
+    code = "damaged"
+
+
+class DatabaseReadOnly(DatabaseProblem):
+    """The file, folder or login cannot be written: the ledger can only be read."""
+
+    code = "read_only"
+
+
+class DiskFull(DatabaseProblem):
+    """No space left for the write: it was rolled back whole, earlier records are intact."""
+
+    code = "disk_full"
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for another database or :memory:."""
     parsed = make_url(url)
@@ -56,12 +74,43 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     )
 
 
+def read_only_uri(path: Path) -> str:
+    """The SQLite URI that reads ``path`` without writing anything beside it.
+
+    A WAL database normally needs its -shm file, which SQLite creates in the folder. In
+    a read-only folder that is impossible, so with no -wal file left over the file is
+    opened as immutable (nothing else can change it there). A -wal file holding records
+    without its -shm can only be read where the folder is writable: immutable would
+    silently leave those records out, so we refuse instead.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    if os.access(path.parent, os.W_OK):
+        return uri
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if wal.exists() and wal.stat().st_size > 0:
+        if shm.exists():
+            return uri
+        raise DatabaseReadOnly(
+            f"The newest records of {path.name} are still in {wal.name}, and this folder "
+            f"({path.parent}) cannot be written, so they cannot be read here. Open it once "
+            "where the folder can be written, or copy the whole folder somewhere writable."
+        )
+    return uri + "&immutable=1"
+
+
 def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
     path = sqlite_path(url)
     connect_args: dict[str, Any] = {"timeout": LOCK_TIMEOUT_S, "check_same_thread": False}
     if path is not None and read_only:
-        url = f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
-    engine = create_engine(url, connect_args=connect_args)
+        uri = read_only_uri(path)
+        engine = create_engine(
+            url,
+            creator=lambda: sqlite3.connect(
+                uri, uri=True, timeout=LOCK_TIMEOUT_S, check_same_thread=False
+            ),
+        )
+    else:
+        engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -98,9 +147,9 @@ class Database:
     def write(self) -> Iterator[Connection]:
         """One write transaction: commit on success, roll back on any error."""
         if self.read_only:
-            raise DatabaseProblem(
-                "This database is open read-only, so nothing can be changed here.",
-                code="read_only",
+            raise DatabaseReadOnly(
+                "This database is open read-only, so nothing can be changed here. "
+                "Nothing was saved."
             )
         with translate_db_errors(), self.engine.connect() as conn:
             conn = conn.execution_options(ledger_write=True)
@@ -152,21 +201,25 @@ def explain(orig: BaseException | None) -> DatabaseProblem | None:
             "Nothing was saved; try again in a moment."
         )
     if "disk is full" in msg or "disk full" in msg or pgcode == "53100":
-        return DatabaseProblem(
-            "The disk is full: nothing was saved. Free some space, then try again.",
-            code="disk_full",
+        return DiskFull(
+            "The disk is full: nothing was saved. Free some space, then try again; "
+            "the records saved before are intact."
         )
     if "readonly" in msg or "read-only" in msg or pgcode == "25006":
-        return DatabaseProblem(
+        return DatabaseReadOnly(
             "The database cannot be written (a read-only file, folder or account). "
-            "Nothing was saved.",
-            code="read_only",
+            "Nothing was saved."
+        )
+    if "disk i/o error" in msg:
+        return DatabaseProblem(
+            "The drive holding the database could not be read or written (a disk I/O "
+            "error): nothing was saved. Check that the drive is connected and healthy.",
+            code="io_error",
         )
     if "file is not a database" in msg or "malformed" in msg:
-        return DatabaseProblem(
+        return DatabaseDamaged(
             "The database file is damaged or is not a Sterile Ledger database. "
-            "Restore the latest backup with: python main.py restore FILE",
-            code="damaged",
+            "Nothing was saved. Restore the latest backup with: python main.py restore FILE"
         )
     if type(orig).__name__ == "OperationalError" and (
         "could not connect" in msg or "connection" in msg

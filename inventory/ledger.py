@@ -1,10 +1,25 @@
-"""Opening the ledger: pick the database, refuse unsafe places, migrate, hand it over."""
+"""Opening the ledger: pick the database, refuse unsafe places, check, migrate, hand it over.
+
+For a SQLite file the order is: refuse a network share, a folder or a foreign file; find
+out whether it can be written (if not, open it read-only and say so); SQLite's quick
+check of every page; migrate (after a backup); the daily backup; the clock check. A
+damaged file is refused before anything writes to it.
+"""
 
 from __future__ import annotations
 
-from inventory import schema
+from collections.abc import Callable
+
+from inventory import health, schema
 from inventory.clock import Clock, DatabaseClock
-from inventory.db import Database, env_database_url, make_engine, sqlite_path, translate_db_errors
+from inventory.db import (
+    Database,
+    DatabaseReadOnly,
+    env_database_url,
+    make_engine,
+    sqlite_path,
+    translate_db_errors,
+)
 from inventory.mounts import check_not_network
 from inventory.paths import default_database_url
 from inventory.roles import can_write
@@ -15,23 +30,47 @@ def resolve_url(url: str | None) -> str:
     return url or env_database_url() or default_database_url()
 
 
-def open_ledger(url: str | None = None, *, clock: Clock | None = None) -> Database:
+def open_ledger(
+    url: str | None = None,
+    *,
+    clock: Clock | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> Database:
     """The one Database of this process, at the schema this version knows.
 
     An older SQLite file is first copied to ``backups/`` beside it, then migrated.
+    Start-up warnings (read-only, clock behind, backup failed) go to ``warn``; by
+    default to the log and, once, to stderr.
     """
     url = resolve_url(url)
     path = sqlite_path(url)
+    read_only_reason = None
     if path is not None:
         check_not_network(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+        read_only_reason = health.check_file(path)
+        if path.exists() and path.stat().st_size > 0:
+            health.quick_check(path)
+    engine = make_engine(url, read_only=read_only_reason is not None)
     try:
         with translate_db_errors():
-            schema.upgrade(engine)
+            if read_only_reason is None:
+                schema.upgrade(engine)
+            elif not schema.state(engine).up_to_date:
+                raise DatabaseReadOnly(
+                    f"This database needs an update to schema {schema.head_revision()}, but "
+                    f"{read_only_reason}. Open it once where it can be written."
+                )
+        with translate_db_errors(), engine.connect() as conn:
+            writable = can_write(conn)
+        db = Database(
+            engine=engine,
+            clock=clock or DatabaseClock(),
+            read_only=read_only_reason is not None or not writable,
+        )
+        notes = health.after_open(db, path, read_only_reason)
     except BaseException:
         engine.dispose()
         raise
-    with translate_db_errors(), engine.connect() as conn:
-        writable = can_write(conn)
-    return Database(engine=engine, clock=clock or DatabaseClock(), read_only=not writable)
+    for note in notes:
+        (warn or health.tell)(note)
+    return db

@@ -6,6 +6,7 @@ is refused before anything is written: an older app could misread or damage it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from inventory.db import sqlite_path
+from inventory.db import (
+    LOCK_TIMEOUT_S,
+    DatabaseDamaged,
+    read_only_uri,
+    sqlite_path,
+    translate_db_errors,
+)
 from inventory.errors import DatabaseProblem, SchemaTooNew
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -91,17 +98,67 @@ def _may_migrate(engine: Engine) -> bool:
         ).scalar_one()
 
 
-def backup_sqlite(path: Path, folder: Path, label: str) -> Path:
-    """A consistent copy through SQLite's online backup API (never a plain file copy)."""
+BACKUP_STAMP = "%Y%m%dT%H%M%S%fZ"
+
+
+def backup_sqlite(
+    path: Path, folder: Path, label: str, *, now: datetime | None = None
+) -> Path:
+    """A consistent copy named ``<stem>-<UTC time>-<label>.sqlite3`` in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = folder / f"{path.stem}-{stamp}-{label}.sqlite3"
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime(BACKUP_STAMP)
+    return copy_sqlite(path, folder / f"{path.stem}-{stamp}-{label}.sqlite3")
+
+
+def copy_sqlite(path: Path, target: Path) -> Path:
+    """Copy through SQLite's online backup API (never a plain file copy), then check it.
+
+    The API copies one consistent snapshot, records still in the -wal file included,
+    while other programs keep writing. The copy is written under a hidden ``.partial``
+    name and renamed only once complete, checked and on disk, so a crash or a full disk
+    never leaves a half copy that looks like a backup. The copy is a single file
+    (rollback journal), so it can be read from a read-only stick or folder.
+    """
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        with dst:
-            src.backup(dst)
+        with translate_db_errors():
+            src = sqlite3.connect(read_only_uri(path), uri=True, timeout=LOCK_TIMEOUT_S)
+            try:
+                dst = sqlite3.connect(partial)
+                try:
+                    src.backup(dst)
+                    dst.execute("PRAGMA journal_mode=DELETE")
+                    problems = dst.execute("PRAGMA quick_check").fetchall()
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+        if problems != [("ok",)]:
+            raise DatabaseDamaged(
+                f"{path.name} has damaged pages, so no backup was made from it. "
+                "Restore the latest backup with: python main.py restore FILE"
+            )
+        fsync_file(partial)
+        os.replace(partial, target)
+        fsync_file(target.parent)
     finally:
-        src.close()
-        dst.close()
+        for leftover in (partial, *(Path(f"{partial}{s}") for s in ("-journal", "-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
     return target
+
+
+def fsync_file(path: Path) -> None:
+    """Push a file, or a folder's list of names, to the disk before we rely on it.
+
+    Windows cannot open a folder this way; there the rename is durable on its own.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,399 @@
+"""Backups of the SQLite ledger, and restoring one: a copy is only as good as its check.
+
+Copies are made through SQLite's online backup API (inventory.schema.copy_sqlite), never
+by copying the file: records still in the -wal file would be missing. The app makes one
+automatically once a day and before every migration or restore; a person makes one with
+``python main.py backup``. Only the daily copies in ``backups/`` are pruned, to the
+clinic's ``backup_keep`` setting; a copy someone asked for is never deleted.
+
+A PostgreSQL ledger lives on a server whose own tools (pg_dump, pg_restore) back it up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import NoReturn
+
+from sqlalchemy import Connection
+
+from inventory import audit, schema
+from inventory.clock import Clock, DatabaseClock
+from inventory.db import (
+    LOCK_TIMEOUT_S,
+    Database,
+    DatabaseDamaged,
+    make_engine,
+    read_only_uri,
+    sqlite_path,
+    translate_db_errors,
+)
+from inventory.errors import DatabaseProblem, InvalidInput, LedgerError, SchemaTooNew
+from inventory.settings import read_all
+
+DAILY, MANUAL, BEFORE_RESTORE, DAMAGED = "daily", "manual", "before-restore", "damaged"
+DEFAULT_KEEP = 14
+DAY = timedelta(hours=24)
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# A hidden half-written copy older than this belongs to a process that died.
+STALE_PARTIAL_S = 3600
+
+POSTGRES_ADVICE = (
+    "A PostgreSQL ledger is backed up on its database server, not by the app. Back up "
+    "with: pg_dump --format=custom --file=ledger.dump DBNAME. Restore with: pg_restore "
+    "--clean --if-exists --dbname=DBNAME ledger.dump. See 'Backups and restore' in the README."
+)
+
+
+class BackupUnusable(LedgerError):
+    """A file offered for restore that fails its checks: nothing was changed."""
+
+    code = "backup_unusable"
+
+
+class BackupFailed(LedgerError):
+    """A backup could not be written where it was asked for; the ledger is unchanged."""
+
+    code = "backup_failed"
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """One copy in ``backups/``: when it was made (UTC, from its name) and why."""
+
+    path: Path
+    made_at: datetime
+    label: str
+
+    @property
+    def usable(self) -> bool:
+        """A raw copy of a damaged database is kept for inspection, not for restoring."""
+        return self.label != DAMAGED
+
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """What a backup holds, found by checking it."""
+
+    name: str
+    events: int
+    last_hash: str
+    revision: str | None
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    backup: BackupCheck
+    event_number: int
+    previous_copy: Path | None
+
+    @property
+    def sentence(self) -> str:
+        kept = (
+            f" The database as it was is kept as {self.previous_copy}."
+            if self.previous_copy
+            else ""
+        )
+        return (
+            f"Restored {self.backup.name} ({self.backup.events} audit events, chain verified, "
+            f"last hash {self.backup.last_hash[:12]}...). The restore is audit event "
+            f"{self.event_number}.{kept}"
+        )
+
+
+def backup_folder(path: Path) -> Path:
+    """Backups live beside the database they copy."""
+    return path.parent / "backups"
+
+
+def ledger_file(db_or_url: Database | str) -> Path:
+    """The SQLite file of a ledger; PostgreSQL is refused with how to back it up."""
+    url = db_or_url if isinstance(db_or_url, str) else str(db_or_url.engine.url)
+    path = sqlite_path(url)
+    if path is None:
+        raise DatabaseProblem(POSTGRES_ADVICE, code="use_pg_dump")
+    return path
+
+
+def list_backups(path: Path) -> list[BackupFile]:
+    """The copies of ``path`` in its backups folder, newest first."""
+    folder = backup_folder(path)
+    if not folder.is_dir():
+        return []
+    pattern = re.compile(
+        rf"^{re.escape(path.stem)}-(\d{{8}}T\d{{12}}Z)-([a-z0-9-]+)\.sqlite3$"
+    )
+    found = []
+    for entry in folder.iterdir():
+        match = pattern.match(entry.name)
+        if match and entry.is_file():
+            made = datetime.strptime(match[1], schema.BACKUP_STAMP).replace(tzinfo=UTC)
+            found.append(BackupFile(entry, made, match[2]))
+    return sorted(found, key=lambda b: (b.made_at, b.path.name), reverse=True)
+
+
+def backup_keep(conn: Connection) -> int:
+    """How many daily copies to keep (setting backup_keep), never fewer than one."""
+    try:
+        return max(1, int(read_all(conn).get("backup_keep", DEFAULT_KEEP)))
+    except ValueError:
+        return DEFAULT_KEEP
+
+
+def backup_due(backups: list[BackupFile], now: datetime) -> bool:
+    """Due unless a usable copy was made in the 24 hours before ``now``.
+
+    A copy dated after ``now`` (the clock was put back) does not count, so a wrong clock
+    never stops the daily backups.
+    """
+    return not any(b.usable and now - DAY < b.made_at <= now for b in backups)
+
+
+def daily_backup(db: Database, path: Path) -> Path | None:
+    """The automatic copy, at most once a day and only once something is recorded."""
+    if db.read_only or db.dialect != "sqlite":
+        return None
+    with db.read() as conn:
+        if audit.newest_event_time(conn) is None:
+            return None
+        keep = backup_keep(conn)
+        now = db.clock.now(conn)
+    remove_stale_partials(backup_folder(path))
+    if not backup_due(list_backups(path), now):
+        return None
+    made = schema.backup_sqlite(path, backup_folder(path), DAILY, now=now)
+    prune(path, keep, spare=made)
+    return made
+
+
+def prune(path: Path, keep: int, *, spare: Path | None = None) -> list[Path]:
+    """Delete daily copies beyond the newest ``keep``; others are never deleted here."""
+    daily = [b for b in list_backups(path) if b.label == DAILY]
+    doomed = [b.path for b in daily[keep:] if b.path != spare]
+    for old in doomed:
+        old.unlink(missing_ok=True)
+    return doomed
+
+
+def remove_stale_partials(folder: Path) -> None:
+    """Half-written copies left by a process that was killed or lost power."""
+    if not folder.is_dir():
+        return
+    for leftover in folder.glob(".*.partial"):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE_PARTIAL_S:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
+def backup_to(db: Database, dest: Path | None = None) -> Path:
+    """A copy by hand: into ``backups/``, into a folder DEST, or as the file DEST."""
+    path = ledger_file(db)
+    now = datetime.now(UTC)
+    if dest is None:
+        try:
+            return schema.backup_sqlite(path, backup_folder(path), MANUAL, now=now)
+        except (OSError, sqlite3.Error, DatabaseProblem) as exc:
+            _backup_failed(backup_folder(path), exc)
+    dest = dest.expanduser()
+    if dest.is_dir():
+        target = dest / f"{path.stem}-{now.strftime(schema.BACKUP_STAMP)}-{MANUAL}.sqlite3"
+    else:
+        target = dest
+    if target.exists():
+        raise InvalidInput(
+            f"{target} already exists. A backup never overwrites a file: choose a new name "
+            "or a folder."
+        )
+    if not target.parent.is_dir():
+        raise InvalidInput(f"The folder {target.parent} does not exist.")
+    try:
+        return schema.copy_sqlite(path, target)
+    except (OSError, sqlite3.Error, DatabaseProblem) as exc:
+        _backup_failed(target, exc)
+
+
+def _backup_failed(where: Path, exc: BaseException) -> NoReturn:
+    if isinstance(exc, DatabaseDamaged):
+        raise exc
+    if isinstance(exc, OSError):
+        why = exc.strerror or str(exc)
+    else:
+        why = exc.message if isinstance(exc, LedgerError) else str(exc)
+    raise BackupFailed(
+        f"The backup could not be written to {where} ({why}). The ledger itself is unchanged."
+    ) from exc
+
+
+def check_backup(file: Path) -> BackupCheck:
+    """Check a backup without changing anything: the same checks restore makes."""
+    with tempfile.TemporaryDirectory(prefix="sterile-ledger-check-") as folder:
+        return _copy_and_check(file.expanduser(), _scratch_name(Path(folder)))
+
+
+def restore(path: Path, file: Path, *, by: str, clock: Clock | None = None) -> RestoreResult:
+    """Replace the ledger at ``path`` with the backup ``file``, after checking it.
+
+    Order matters: the backup is copied and checked (integrity, schema not newer, audit
+    chain) before anything is touched; then the current database is copied to
+    ``backups/``; then the restore is recorded in the restored copy's own audit trail
+    (chained to the backup's last event); then that copy replaces the database in one
+    step, through the backup API, so other connections see the old or the new ledger,
+    never a mixture.
+    """
+    file = file.expanduser()
+    if not file.is_file():
+        raise BackupUnusable(f"There is no backup file {file}.")
+    if path.exists() and file.resolve() == path.resolve():
+        raise BackupUnusable("That file is the ledger itself, not a backup of it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(path.parent)
+    scratch = _scratch_name(path.parent)
+    try:
+        checked = _copy_and_check(file, scratch)
+        previous = _keep_current(path) if path.exists() and path.stat().st_size else None
+        number = _record_restore(scratch, checked, previous, by=by, clock=clock)
+        _replace(path, scratch)
+    finally:
+        _remove(scratch)
+    return RestoreResult(checked, number, previous)
+
+
+def _scratch_name(folder: Path) -> Path:
+    return folder / f".restore-{os.getpid()}-{time.monotonic_ns()}.partial"
+
+
+def _remove(scratch: Path) -> None:
+    for leftover in (scratch, *(Path(f"{scratch}{s}") for s in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
+
+
+def _copy_and_check(file: Path, scratch: Path) -> BackupCheck:
+    """Copy the backup to ``scratch`` and check the copy: what is checked is restored."""
+    name = file.name
+    with file.open("rb") as fh:
+        if fh.read(16) != SQLITE_MAGIC:
+            raise BackupUnusable(f"{name} is not a Sterile Ledger backup (not a database file).")
+    try:
+        src = sqlite3.connect(read_only_uri(file), uri=True, timeout=LOCK_TIMEOUT_S)
+        try:
+            dst = sqlite3.connect(scratch)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")
+                problems = [row[0] for row in dst.execute("PRAGMA integrity_check(5)")]
+                tables = {row[0] for row in dst.execute("SELECT name FROM sqlite_master")}
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.DatabaseError as exc:
+        what = "is damaged" if "malformed" in str(exc) else "cannot be read as a database"
+        raise BackupUnusable(
+            f"{name} {what} ({exc}). Choose another backup; nothing was changed."
+        ) from exc
+    if problems != ["ok"]:
+        raise BackupUnusable(
+            f"{name} is damaged ({problems[0]}). Choose another backup; nothing was changed."
+        )
+    if not {"alembic_version", "audit_event"} <= tables:
+        raise BackupUnusable(f"{name} is a database, but not a Sterile Ledger backup.")
+    engine = make_engine(f"sqlite:///{scratch}", read_only=True)
+    try:
+        try:
+            state = schema.state(engine)
+        except SchemaTooNew as exc:
+            raise SchemaTooNew(
+                f"{name} was written by a newer version of Sterile Ledger. Nothing was "
+                "changed. Install that version to restore it."
+            ) from exc
+        with engine.connect() as conn:
+            chain = audit.verify(conn)
+    finally:
+        engine.dispose()
+    if not chain.ok:
+        raise BackupUnusable(
+            f"The audit trail in {name} does not verify ({chain.sentence}). It was changed "
+            "after it was written; choose another backup. Nothing was changed."
+        )
+    return BackupCheck(name, chain.events, chain.last_hash, state.current)
+
+
+def _keep_current(path: Path) -> Path:
+    """Copy the ledger about to be replaced; a damaged one is kept byte for byte."""
+    folder = backup_folder(path)
+    try:
+        return schema.backup_sqlite(path, folder, BEFORE_RESTORE)
+    except (DatabaseDamaged, sqlite3.DatabaseError):
+        stamp = datetime.now(UTC).strftime(schema.BACKUP_STAMP)
+        target = folder / f"{path.stem}-{stamp}-{DAMAGED}.sqlite3"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        wal = Path(f"{path}-wal")
+        if wal.exists():
+            shutil.copy2(wal, Path(f"{target}-wal"))
+        return target
+
+
+def _record_restore(
+    scratch: Path, checked: BackupCheck, previous: Path | None, *, by: str, clock: Clock | None
+) -> int:
+    """The restore's own audit event, written into the restored copy before it goes live."""
+    db = Database(make_engine(f"sqlite:///{scratch}"), clock or DatabaseClock())
+    try:
+        with db.write() as conn:
+            stamp = audit.record(
+                conn,
+                at=db.clock.now(conn),
+                actor=by,
+                action="restore",
+                entity="database",
+                entity_id=checked.name,
+                new={
+                    "backup": checked.name,
+                    "backup_last_hash": checked.last_hash,
+                    "backup_events": checked.events,
+                    "previous_copy": previous.name if previous else None,
+                },
+            )
+    finally:
+        db.dispose()
+    with sqlite3.connect(scratch) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    return stamp.number
+
+
+def _replace(path: Path, scratch: Path) -> None:
+    """Put the checked copy in place: through SQLite while the file is a database."""
+    healthy = False
+    if path.exists():
+        with path.open("rb") as fh:
+            healthy = fh.read(16) == SQLITE_MAGIC
+    if healthy:
+        try:
+            with translate_db_errors():
+                src = sqlite3.connect(scratch)
+                dst = sqlite3.connect(path, timeout=LOCK_TIMEOUT_S)
+                try:
+                    dst.execute("PRAGMA synchronous=FULL")
+                    src.backup(dst)
+                finally:
+                    dst.close()
+                    src.close()
+            return
+        except DatabaseDamaged:
+            pass  # damaged beyond what SQLite will write into: replace the file below
+    for side in ("-wal", "-shm", "-journal"):
+        Path(f"{path}{side}").unlink(missing_ok=True)
+    schema.fsync_file(scratch)
+    os.replace(scratch, path)
+    schema.fsync_file(path.parent)

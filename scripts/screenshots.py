@@ -1,0 +1,192 @@
+"""Render every screen of the desktop app, with demo data, to PNG files.
+
+    make screenshots                       # fills a temporary ledger with the demo first
+    python scripts/screenshots.py OUTDIR   # on the ledger of STERILE_LEDGER_HOME / --db
+
+The window is 1280x800, the size of a small clinic laptop. Besides each screen's first
+view it captures the states that matter: a scanner burst parsed at receiving, the
+chair's green and red verdicts and its confirmation, the reason dialog, a recall, an
+exported report, a verified audit chain. It writes into the ledger it is given: use a
+demo copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from inventory.ledger import open_ledger, resolve_url  # noqa: E402
+from inventory.models import Lot, Product, Unit  # noqa: E402
+from ui import capture, desktop  # noqa: E402
+from ui.app import application, make_window  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.prefs import Prefs, make_qsettings  # noqa: E402
+
+SIZE = (1280, 800)
+
+
+class Shooter:
+    """Numbered pictures of the window, each taken once the window has settled."""
+
+    def __init__(self, window: MainWindow, out: Path) -> None:
+        self.window, self.out, self.count = window, out, 0
+
+    def screen(self, key: str, **filters: object) -> None:
+        self.window.show_screen(key, dict(filters) or None)
+        capture.settle(self.window)
+
+    def shoot(self, name: str, dialog_name: str = "") -> Path:
+        capture.settle(self.window)
+        dialog = capture.open_dialog(dialog_name) if dialog_name else None
+        self.count += 1
+        path = capture.save_picture(self.window, self.out / f"{self.count:02d}-{name}.png", dialog)
+        print(path)
+        return path
+
+    def find(self, name: str):
+        return capture.find(self.window, name)
+
+
+def sample_codes(window: MainWindow) -> dict[str, str]:
+    """A unit to accept, one already used, one too deep, and a GTIN to receive again."""
+    db = window.ctx.db
+    with db.read() as conn:
+
+        def last(*where: object) -> str:
+            query = select(Unit.code).join(Lot, Lot.id == Unit.lot_id).where(*where)
+            return conn.execute(query.order_by(Unit.id.desc()).limit(1)).scalar() or ""
+
+        today = db.clock.now(conn).date()
+        gtin = conn.execute(select(Product.gtin).order_by(Product.id)).scalar() or ""
+        return {
+            "ok": last(Unit.status == "in_stock", Lot.expiry > today, Unit.product_id == 2),
+            "used": last(Unit.status == "used"),
+            "deeper": last(Unit.status == "in_stock", Lot.expiry > today, Unit.product_id == 5),
+            "gtin": gtin,
+        }
+
+
+def take_all(shots: Shooter) -> None:
+    """Every screen, and the states of it that matter, in the order a day goes."""
+    window = shots.window
+    codes = sample_codes(window)
+
+    shots.screen("dashboard")
+    shots.shoot("dashboard")
+
+    # Receive: scanner bursts (with the group separator) and an unknown product
+    shots.screen("receive")
+    scan = shots.find("Scan box")
+    capture.scan_burst(scan, [f"01{codes['gtin']}1728123110SHOT42", "21SN-77"])
+    capture.scan_burst(scan, ["01095060001999931728123110NEW1"])
+    capture.scan_burst(scan, [f"01{codes['gtin']}1728123110SHOT43"])
+    # A burst still arriving: the separator shows, highlighted, before Enter.
+    capture.scan_burst(scan, [f"01{codes['gtin']}1728123110SHOT44", "21SN-78"], enter=False)
+    shots.shoot("receive-scanned")
+    scan.clear()
+    shots.find("Add product").click()
+    shots.shoot("receive-add-product", "Add a product")
+    capture.open_dialog("Add a product").reject()
+    receive = window.screens["receive"]
+    receive.table.selectRow(1)  # type: ignore[attr-defined]  # the unknown product's box
+    receive.remove_selected()  # type: ignore[attr-defined]
+    shots.find("Supplier").setText("MedSupply Pty Ltd")
+    shots.find("Receive units").click()
+    shots.shoot("receive-received")
+
+    # Chair: open a session, a green verdict, red ones, the deeper confirmation
+    shots.screen("chair")
+    shots.shoot("chair-no-session")
+    client = shots.find("Client reference")
+    capture.type_text(client, "C-2041")
+    capture.press_enter(client)
+    shots.shoot("chair-session-open")
+    chair_scan = shots.find("Scan unit")
+    for name, code in (
+        ("chair-ok", codes["ok"]),
+        ("chair-refused-already-used", codes["used"]),
+        ("chair-refused-unknown", "U999-123"),
+    ):
+        capture.type_text(chair_scan, code)
+        capture.press_enter(chair_scan)
+        shots.shoot(name)
+    if codes["deeper"]:
+        capture.type_text(chair_scan, codes["deeper"])
+        capture.press_enter(chair_scan)
+        shots.shoot("chair-confirm-deeper", "Confirm deeper needles")
+        capture.open_dialog("Confirm deeper needles").reject()
+        shots.shoot("chair-deeper-declined")
+
+    # Inventory: units, the reason dialog, lots, a dashboard click-through
+    shots.screen("inventory")
+    shots.shoot("inventory-units")
+    shots.find("Units table").selectRow(0)
+    shots.find("Quarantine selected units").click()
+    first = window.screens["inventory"].units_model.code_of(0)  # type: ignore[attr-defined]
+    shots.shoot("inventory-reason-dialog", f"Quarantine unit {first}")
+    capture.open_dialog(f"Quarantine unit {first}").reject()
+    shots.find("Inventory tables").setCurrentIndex(1)
+    shots.shoot("inventory-lots")
+    shots.screen("inventory", status="in_stock", expiry="90")
+    shots.shoot("inventory-expiring-90")
+
+    # Recalls
+    shots.screen("recalls")
+    shots.shoot("recalls")
+    shots.find("Enter a recall notice").click()
+    shots.shoot("recalls-new-notice", "Enter a recall notice")
+    capture.open_dialog("Enter a recall notice").reject()
+
+    # Reports, the audit trail, settings
+    shots.screen("reports")
+    shots.shoot("reports")
+    shots.find("Export report").click()
+    capture.settle(window, timeout=300)
+    shots.shoot("reports-exported")
+    shots.screen("audit")
+    shots.find("Verify chain").click()
+    shots.shoot("audit-verified")
+    shots.screen("settings")
+    shots.shoot("settings")
+
+
+def run(out: Path, url: str | None) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="sl-screenshots-"))
+    capture.keep_settings_in(scratch)
+    app = application(capture.platform_args(scratch))
+    desktop.open_path = lambda path: True  # type: ignore[assignment]  # launch nothing
+    url = resolve_url(url)
+    db = open_ledger(url)
+    window = make_window(db, actor="Clinic manager", db_url=url, prefs=Prefs(make_qsettings()))
+    window.resize(*SIZE)
+    window.show()
+    try:
+        take_all(Shooter(window, out))
+    finally:
+        window.close()
+        db.dispose()
+        app.processEvents()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--db", help="database URL (default: the data folder's ledger)")
+    args = parser.parse_args()
+    return run(args.out, args.db)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""The main window: screens on the left, menus with the platform's shortcuts, a status bar.
+
+It owns the screens and routes click-throughs between them; it remembers its size,
+place and last screen on this workstation; and it shows who is acting, on which ledger,
+and a warning when this PC's clock is behind the ledger's newest record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from inventory import __version__, audit, settings
+from inventory.clock import show_local
+from inventory.paths import log_dir
+from ui import desktop
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.icons import icon, tinted
+from ui.screens.audit import AuditScreen
+from ui.screens.base import Screen
+from ui.screens.chair import ChairScreen
+from ui.screens.dashboard import DashboardScreen
+from ui.screens.inventory import InventoryScreen
+from ui.screens.recalls import RecallsScreen
+from ui.screens.receive import ReceiveScreen
+from ui.screens.reports import ReportsScreen
+from ui.screens.settings import SettingsScreen
+from ui.widgets import standard_keys
+
+SCREENS: list[tuple[str, type[Screen]]] = [
+    ("dashboard", DashboardScreen),
+    ("receive", ReceiveScreen),
+    ("chair", ChairScreen),
+    ("inventory", InventoryScreen),
+    ("recalls", RecallsScreen),
+    ("reports", ReportsScreen),
+    ("audit", AuditScreen),
+    ("settings", SettingsScreen),
+]
+DEFAULT_SIZE = QSize(1280, 800)
+NAV_INK = "#dce8ef"
+CLOCK_TOLERANCE = timedelta(minutes=2)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Sterile Ledger")
+        self.setWindowIcon(icon("app"))
+        self.setAccessibleName("Sterile Ledger")
+        ctx.worker.default_failure = lambda error: show_error(self, error)
+        ctx.worker.busy_changed.connect(self._busy)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Screens")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFixedWidth(188)
+        self.stack = QStackedWidget()
+        self.screens: dict[str, Screen] = {}
+        for number, (key, cls) in enumerate(SCREENS, start=1):
+            screen = cls(ctx)
+            screen.setObjectName(f"{key}Screen")
+            screen.navigate.connect(self.show_screen)
+            screen.changed.connect(self._ledger_changed)
+            self.screens[key] = screen
+            self.stack.addWidget(screen)
+            item = QListWidgetItem(tinted(screen.icon_name, NAV_INK), screen.title)
+            item.setToolTip(f"{screen.title} (Ctrl+{number})")
+            item.setSizeHint(QSize(0, 42))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        inner = QWidget()
+        inner_layout = QHBoxLayout(inner)
+        inner_layout.setContentsMargins(14, 10, 14, 6)
+        inner_layout.addWidget(self.stack)
+        layout.addWidget(inner, 1)
+        self.setCentralWidget(central)
+
+        self._make_menus()
+        self.who = QLabel(f"Acting as {ctx.actor}")
+        self.who.setAccessibleName("Acting as")
+        self.where = QLabel(_where(ctx))
+        self.where.setAccessibleName("Ledger")
+        self.busy = QLabel("")
+        self.busy.setAccessibleName("Working")
+        self.clock_warning = QLabel("")
+        self.clock_warning.setObjectName("clockWarning")
+        self.clock_warning.setAccessibleName("Clock warning")
+        self.clock_warning.hide()
+        bar = self.statusBar()
+        bar.addWidget(self.who)
+        bar.addWidget(self.where, 1)
+        bar.addPermanentWidget(self.clock_warning)
+        bar.addPermanentWidget(self.busy)
+
+        if not ctx.prefs.restore_window(self):
+            self._default_geometry()
+        last = ctx.prefs.text("layout/screen", "dashboard")
+        self._current: str | None = None
+        self.show_screen(last if last in self.screens else "dashboard")
+        self._check_clock_and_name()
+
+    # -- screens
+
+    def show_screen(self, key: str, filters: dict[str, Any] | None = None) -> Screen:
+        """Show a screen; with filters, the list a click-through asked for."""
+        screen = self.screens[key]
+        row = list(self.screens).index(key)
+        self._current = key
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(row)
+        self.nav.blockSignals(False)
+        self.stack.setCurrentWidget(screen)
+        screen.enter(filters)
+        return screen
+
+    def current_screen(self) -> Screen:
+        return self.screens[self._current or "dashboard"]
+
+    def _nav_changed(self, row: int) -> None:
+        if row >= 0:
+            self.show_screen(list(self.screens)[row])
+
+    def _ledger_changed(self) -> None:
+        """Keep the dashboard honest when something changed elsewhere."""
+        if self._current == "dashboard":
+            self.screens["dashboard"].activated()
+
+    # -- menus
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        export = self._action("&Export a report…", lambda: self.show_screen("reports"), file_menu)
+        export.setStatusTip("Compliance or usage report as PDF and CSV")
+        self._action(
+            "&Print unit labels…",
+            lambda: self.current_screen().print_labels(),
+            file_menu,
+            QKeySequence.StandardKey.Print,
+        )
+        file_menu.addSeparator()
+        self._action("&Quit", self.close, file_menu, QKeySequence.StandardKey.Quit)
+
+        go = bar.addMenu("&Go")
+        for number, (key, _cls) in enumerate(SCREENS, start=1):
+            screen = self.screens[key]
+            action = self._action(
+                screen.title, lambda _c=False, k=key: self.show_screen(k), go, None
+            )
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setIcon(icon(screen.icon_name))
+        go.addSeparator()
+        self._action(
+            "&Refresh",
+            lambda: self.current_screen().activated(),
+            go,
+            QKeySequence.StandardKey.Refresh,
+        )
+        self._action(
+            "&Find", lambda: self.current_screen().focus_search(), go, QKeySequence.StandardKey.Find
+        )
+        self._action(
+            "Se&ttings",
+            lambda: self.show_screen("settings"),
+            go,
+            QKeySequence.StandardKey.Preferences,
+        )
+
+        help_menu = bar.addMenu("&Help")
+        self._action(
+            "&About Sterile Ledger", self.about, help_menu, QKeySequence.StandardKey.HelpContents
+        )
+        self._action("Open the &log folder", lambda: desktop.open_path(log_dir()), help_menu)
+
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        menu: Any,
+        shortcut: QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            standard_keys(action, shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About Sterile Ledger")
+        box.setAccessibleName("About Sterile Ledger")
+        box.setIconPixmap(icon("app").pixmap(QSize(64, 64), self.devicePixelRatioF()))
+        box.setText(f"<b>Sterile Ledger {__version__}</b>")
+        box.setInformativeText(
+            "Single-use needle cartridges and rollers, tracked from box to client.<br>"
+            f"Data folder: {self.ctx.data_dir}<br>Log file: {log_dir() / 'sterile-ledger.log'}"
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- status
+
+    def _busy(self, busy: bool) -> None:
+        self.busy.setText("Working…" if busy else "")
+
+    def _check_clock_and_name(self) -> None:
+        db = self.ctx.db
+
+        def read() -> tuple[str, datetime | None, datetime, Any]:
+            with db.read() as conn:
+                clinic = settings.clinic(conn)
+                return (
+                    clinic.clinic_name,
+                    audit.newest_event_time(conn),
+                    db.clock.now(conn),
+                    clinic.tz,
+                )
+
+        def show(data: tuple[str, datetime | None, datetime, Any]) -> None:
+            name, newest, now, tz = data
+            self.setWindowTitle(f"Sterile Ledger: {name}")
+            if newest is not None and newest - now > CLOCK_TOLERANCE:
+                self.clock_warning.setText(
+                    f"This computer's clock is behind the ledger's last record "
+                    f"({show_local(newest, tz)}): check the date and time."
+                )
+                self.clock_warning.show()
+
+        self.ctx.worker.submit(read, success=show, owner=self, label="clock check")
+
+    # -- size and place
+
+    def _default_geometry(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        size = DEFAULT_SIZE
+        if screen is not None:
+            available = screen.availableGeometry().size()
+            if available.width() > 400 and available.height() > 300:
+                size = size.boundedTo(available)
+        self.resize(size)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the layout; let queued work finish so nothing the person did is lost."""
+        if not self.ctx.prefs.layout_forgotten:
+            self.ctx.prefs.set_text("layout/screen", self._current or "dashboard")
+            self.ctx.prefs.save_window(self)
+        self.ctx.worker.cancel_all()
+        self.ctx.worker.stop()
+        event.accept()
+
+
+def _where(ctx: AppContext) -> str:
+    from inventory.db import sqlite_path
+
+    path = sqlite_path(ctx.db_url)
+    return f"Ledger: {path}" if path is not None else f"Ledger: {ctx.db.dialect} database"

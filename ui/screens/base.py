@@ -1,0 +1,83 @@
+"""What every screen shares: background work with callbacks, errors, a refresh on show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.worker import Failure, Job, Progress
+
+
+class Screen(QWidget):
+    """A page of the main window. ``activated`` runs each time it is shown."""
+
+    title = ""
+    icon_name = ""
+    navigate = Signal(str, dict)
+    """Ask the main window to show another screen with these filters (click-through)."""
+    changed = Signal()
+    """Something in the ledger changed here; other screens refresh when next shown."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setAccessibleName(self.title)
+
+    def enter(self, filters: dict[str, Any] | None = None) -> None:
+        """Shown by the main window, optionally with what a click-through asked for."""
+        self.activated()
+        if filters:
+            self.apply(filters)
+
+    def activated(self) -> None:
+        """Shown (again): reload what may have changed meanwhile."""
+
+    def apply(self, filters: dict[str, Any]) -> None:
+        """Show what a click-through asked for (a filter, a record)."""
+
+    def focus_search(self) -> None:
+        """Ctrl+F: put the cursor in this screen's filter, if it has one."""
+
+    def print_labels(self) -> None:
+        """Ctrl+P: print unit labels for what this screen shows, if that makes sense."""
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        success: Callable[[Any], None] | None = None,
+        failure: Failure | None = None,
+        *,
+        label: str = "",
+    ) -> Job:
+        """Run ``fn`` on the worker thread; callbacks come back here on the main thread."""
+        return self.ctx.worker.submit(
+            fn, success=success, failure=failure or self.show_error, owner=self, label=label
+        )
+
+    def run_job(
+        self,
+        fn: Callable[[Job], Any],
+        success: Callable[[Any], None] | None = None,
+        failure: Failure | None = None,
+        progress: Progress | None = None,
+        *,
+        label: str = "",
+    ) -> Job:
+        """Like :meth:`run`, for long work that reports progress and can be cancelled."""
+        return self.ctx.worker.submit(
+            fn,
+            success=success,
+            failure=failure or self.show_error,
+            progress=progress,
+            owner=self,
+            label=label,
+            pass_job=True,
+        )
+
+    def show_error(self, error: BaseException) -> None:
+        show_error(self, error, self.title)

@@ -1,0 +1,511 @@
+"""The chair: open a session, scan each unit, and see at once whether it may be used.
+
+Keyboard only: the form moves with Tab and opens with Enter; after every scan, verdict
+and dialog the cursor is back in the scan field. The verdict fills the width of the
+window and stays until the next scan. Works at 1280x800.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import func, select
+
+from inventory.clock import local_date
+from inventory.errors import LedgerError
+from inventory.settings import clinic_tz
+from sterility import sessions
+from sterility.chair import Verdict, use_unit
+from sterility.dashboard import SessionLine, sessions_since
+from sterility.errors import DeeperThanPlanned, ScanRefused
+from sterility.models import TreatmentSession
+from sterility.sessions import SessionInfo, UseRow
+from ui import fmt
+from ui.context import AppContext
+from ui.dialogs import NEEDLE_LENGTHS
+from ui.models.rows import Col, RowsModel
+from ui.scan_field import ScanField
+from ui.screens.base import Screen
+from ui.verdict import VerdictBanner
+from ui.widgets import button, fit_columns, hint, named, section, standard_keys, table, title
+
+BUSY_AFTER_MS = 150
+
+
+@dataclass(frozen=True)
+class ChairData:
+    """What the chair needs besides the scan: choices for the form and today's sessions."""
+
+    tz: ZoneInfo
+    areas: list[str]
+    practitioners: list[str]
+    open_sessions: list[SessionInfo]
+    today: list[SessionLine]
+    uses: list[UseRow]
+    current: SessionInfo | None
+
+
+class ChairScreen(Screen):
+    title = "Chair"
+    icon_name = "chair"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.session: SessionInfo | None = None
+        self.tz: ZoneInfo | None = None
+        self._in_flight = 0
+        self._confirming: QMessageBox | None = None
+        # "Checking…" only if a verdict takes long enough to notice: no grey flash per scan.
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_AFTER_MS)
+        self._pending_scan = ""
+        self._busy_timer.timeout.connect(lambda: self.verdict.show_busy(self._pending_scan))
+
+        # -- the session form (no session open)
+        self.client = named(QLineEdit(), "Client reference", "The client's reference, not a name")
+        self.client.setPlaceholderText("e.g. C-1042")
+        self.practitioner = named(QComboBox(), "Practitioner")
+        self.practitioner.setEditable(True)
+        self.area = named(QComboBox(), "Body area")
+        self.depth = named(QComboBox(), "Planned depth", "Planned needle depth in millimetres")
+        self.depth.addItems(NEEDLE_LENGTHS)
+        self.depth.setCurrentText("0.5")
+        self.device = named(QLineEdit(), "Device", "The pen or roller handle (optional)")
+        self.open_button = button(
+            "Open session", "Open session", "Start the session (Enter)", "open-session", True
+        )
+        self.open_button.clicked.connect(self.open_session)
+        for edit in (self.client, self.device):
+            edit.returnPressed.connect(self.open_session)
+        self.resume = named(QComboBox(), "Open sessions", "Sessions that are still open")
+        self.resume_button = button("Resume", "Resume session", "Continue the chosen open session")
+        self.resume_button.clicked.connect(self._resume_chosen)
+        form = QGridLayout()
+        form.setHorizontalSpacing(10)
+        fields = [
+            ("&Client reference", self.client, 3),
+            ("&Practitioner", self.practitioner, 3),
+            ("&Area", self.area, 2),
+            ("&Depth (mm)", self.depth, 1),
+            ("De&vice", self.device, 2),
+        ]
+        for column, (text, widget, stretch) in enumerate(fields):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addWidget(label, 0, column)
+            form.addWidget(widget, 1, column)
+            form.setColumnStretch(column, stretch)
+        form.addWidget(self.open_button, 1, len(fields))
+        self.resume_row = QWidget()
+        resume_layout = QHBoxLayout(self.resume_row)
+        resume_layout.setContentsMargins(0, 0, 0, 0)
+        resume_label = QLabel("Or continue an open &session:")
+        resume_label.setBuddy(self.resume)
+        resume_layout.addWidget(resume_label)
+        resume_layout.addWidget(self.resume, 1)
+        resume_layout.addWidget(self.resume_button)
+        form_page = QWidget()
+        form_box = QVBoxLayout(form_page)
+        form_box.setContentsMargins(10, 8, 10, 8)
+        form_box.addLayout(form)
+        form_box.addWidget(self.resume_row)
+
+        # -- the session header (a session is open)
+        self.session_title = QLabel()
+        self.session_title.setObjectName("sessionTitle")
+        self.session_title.setAccessibleName("Current session")
+        self.session_title.setWordWrap(True)
+        self.close_button = button(
+            "Close session", "Close session", "End this session (Ctrl+W)", "close-session"
+        )
+        self.close_button.clicked.connect(self.close_session)
+        header_page = QWidget()
+        header = QHBoxLayout(header_page)
+        header.setContentsMargins(12, 8, 10, 8)
+        header.addWidget(self.session_title, 1)
+        header.addWidget(self.close_button)
+
+        # Only one of the two is shown, and the bar is as tall as that one.
+        self.form_page, self.header_page = form_page, header_page
+        bar = QFrame()
+        bar.setObjectName("sessionBar")
+        bar_layout = QVBoxLayout(bar)
+        bar_layout.setContentsMargins(0, 0, 0, 0)
+        bar_layout.addWidget(form_page)
+        bar_layout.addWidget(header_page)
+
+        # -- scan and verdict
+        self.scan = named(ScanField(prefs=ctx.prefs), "Scan unit")
+        self.scan.setObjectName("scanField")
+        self.scan.scanned.connect(self.submit_scan)
+        self.verdict = VerdictBanner()
+
+        # -- what was used, and today's sessions
+        self.uses_model = RowsModel(
+            [
+                Col("Time", lambda r: r.used_at, lambda v: fmt.local_time(v, self.tz)[11:]),
+                Col("Unit", lambda r: r.unit_code),
+                Col("Product", lambda r: r.product),
+                Col("Needle", lambda r: r.needle_length_um, fmt.mm, right=True),
+                Col("Lot", lambda r: r.lot),
+                Col("Deeper", lambda r: "confirmed" if r.deeper_confirmed else ""),
+            ],
+            self,
+        )
+        self.uses = table(self.uses_model, "Units used in this session", sortable=False)
+        fit_columns(self.uses, 2)
+        self.today_model = RowsModel(
+            [
+                Col("Opened", lambda r: r.opened_at, lambda v: fmt.local_time(v, self.tz)[11:]),
+                Col("#", lambda r: r.id, right=True),
+                Col("Client", lambda r: r.client_ref),
+                Col("Practitioner", lambda r: r.practitioner),
+                Col("Area", lambda r: r.area),
+                Col("Units", lambda r: r.uses, right=True),
+                Col("", lambda r: "open" if r.is_open else "closed"),
+            ],
+            self,
+        )
+        self.today = table(self.today_model, "Today's sessions", sortable=False)
+        self.today.activated.connect(self._resume_row)
+        fit_columns(self.today, 3)
+        for view in (self.uses, self.today):
+            view.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the cursor stays in the scan field
+
+        lists = QSplitter(Qt.Orientation.Horizontal)
+        for caption, view in (
+            ("Units used in this session", self.uses),
+            ("Today's sessions (double-click an open one to continue it)", self.today),
+        ):
+            holder = QWidget()
+            box = QVBoxLayout(holder)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.addWidget(section(caption))
+            box.addWidget(view)
+            lists.addWidget(holder)
+        lists.setSizes([560, 440])
+        lists.setChildrenCollapsible(False)
+
+        close_action = QAction("Close session", self)
+        standard_keys(close_action, QKeySequence.StandardKey.Close)
+        close_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        close_action.triggered.connect(self.close_session)
+        self.addAction(close_action)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title(self.title))
+        layout.addWidget(bar)
+        layout.addWidget(self.scan)
+        layout.addWidget(
+            hint("Scan the unit's own label. Enter submits a typed code. Esc clears the field.")
+        )
+        layout.addWidget(self.verdict, 2)
+        layout.addWidget(lists, 1)
+        self.setTabOrder(self.client, self.practitioner)
+        self.setTabOrder(self.practitioner, self.area)
+        self.setTabOrder(self.area, self.depth)
+        self.setTabOrder(self.depth, self.device)
+        self.setTabOrder(self.device, self.open_button)
+        self._show_session(None)
+
+    # -- loading
+
+    def activated(self) -> None:
+        self.reload()
+        self.focus_scan()
+
+    def apply(self, filters: dict[str, object]) -> None:
+        session_id = filters.get("session")
+        if isinstance(session_id, int):
+            self.resume_session(session_id)
+
+    def reload(self) -> None:
+        db, actor = self.ctx.db, self.ctx.actor
+        current = self.session.id if self.session else None
+
+        def read() -> ChairData:
+            with db.read() as conn:
+                tz = clinic_tz(conn)
+                now = db.clock.now(conn)
+                midnight = datetime.combine(local_date(now, tz), time(), tz).astimezone(UTC)
+                names = conn.execute(
+                    select(TreatmentSession.practitioner)
+                    .group_by(TreatmentSession.practitioner)
+                    .order_by(func.max(TreatmentSession.opened_at).desc())
+                    .limit(30)
+                ).scalars()
+                practitioners = list(dict.fromkeys([actor, *names]))
+                return ChairData(
+                    tz=tz,
+                    areas=sessions.body_areas(conn),
+                    practitioners=practitioners,
+                    open_sessions=sessions.list_sessions(conn, open_only=True, limit=50),
+                    today=sessions_since(conn, midnight),
+                    uses=sessions.session_uses(conn, current) if current else [],
+                    current=sessions.get_session(conn, current) if current else None,
+                )
+
+        self.run(read, self._loaded, label="chair")
+
+    def _loaded(self, data: ChairData) -> None:
+        self.tz = data.tz
+        _refill(self.area, data.areas, keep=self.area.currentText() or "face")
+        _refill(self.practitioner, data.practitioners, keep=self.practitioner.currentText())
+        self.resume.clear()
+        for info in data.open_sessions:
+            self.resume.addItem(_session_words(info, self.tz), info.id)
+        self.resume_row.setVisible(bool(data.open_sessions))
+        self.today_model.set_rows(data.today)
+        self.uses_model.set_rows(data.uses)
+        if data.current is not None:
+            self._show_session(data.current)
+
+    # -- sessions
+
+    def open_session(self) -> None:
+        values = {
+            "client_ref": self.client.text(),
+            "practitioner": self.practitioner.currentText(),
+            "area": self.area.currentText(),
+            "depth_mm": self.depth.currentText(),
+            "device": self.device.text(),
+        }
+        db, actor = self.ctx.db, self.ctx.actor
+        self.open_button.setEnabled(False)
+        self.run(
+            lambda: sessions.open_session(db, by=actor, **values),
+            self._opened,
+            self._open_failed,
+            label="open session",
+        )
+
+    def _opened(self, info: SessionInfo) -> None:
+        self.open_button.setEnabled(True)
+        self.client.clear()
+        self._show_session(info)
+        self.uses_model.set_rows([])
+        self.verdict.show_idle(f"Session {info.id} is open. Scan the first unit.")
+        self.changed.emit()
+        self.reload()
+        self.focus_scan()
+
+    def _open_failed(self, error: BaseException) -> None:
+        self.open_button.setEnabled(True)
+        self.show_error(error)
+
+    def resume_session(self, session_id: int) -> None:
+        db = self.ctx.db
+
+        def read() -> SessionInfo:
+            with db.read() as conn:
+                return sessions.get_session(conn, session_id)
+
+        self.run(read, self._resumed, label="resume session")
+
+    def _resumed(self, info: SessionInfo) -> None:
+        if not info.is_open:
+            self.verdict.show_refused(
+                "session_closed", f"Session {info.id} is closed; open a new session."
+            )
+            return
+        self._show_session(info)
+        self.verdict.show_idle(f"Session {info.id} continued. Scan the next unit.")
+        self.reload()
+        self.focus_scan()
+
+    def _resume_chosen(self) -> None:
+        session_id = self.resume.currentData()
+        if isinstance(session_id, int):
+            self.resume_session(session_id)
+
+    def _resume_row(self, index: QModelIndex) -> None:
+        line: SessionLine = self.today_model.row(index.row())
+        if line.is_open:
+            self.resume_session(line.id)
+
+    def close_session(self) -> None:
+        if self.session is None:
+            return
+        db, actor, session_id = self.ctx.db, self.ctx.actor, self.session.id
+        self.run(
+            lambda: sessions.close_session(db, session_id, by=actor),
+            self._closed,
+            label="close session",
+        )
+
+    def _closed(self, info: SessionInfo) -> None:
+        self._show_session(None)
+        self.uses_model.set_rows([])
+        self.verdict.show_idle(f"Session {info.id} closed. Open a session for the next client.")
+        self.changed.emit()
+        self.reload()
+        self.client.setFocus()
+
+    def _show_session(self, info: SessionInfo | None) -> None:
+        self.session = info
+        self.form_page.setVisible(info is None)
+        self.header_page.setVisible(info is not None)
+        self.scan.setEnabled(info is not None)
+        self.scan.setPlaceholderText(
+            "Scan the unit's label, or type its code and press Enter"
+            if info
+            else "Open a session first"
+        )
+        if info is not None:
+            self.session_title.setText(_session_words(info, self.tz))
+
+    # -- scanning
+
+    def submit_scan(self, text: str) -> None:
+        if self.session is None:
+            self.verdict.show_refused("no_session", "Open a session before scanning.")
+            return
+        self._use(self.session.id, text, allow_deeper=False)
+
+    def _use(self, session_id: int, text: str, *, allow_deeper: bool) -> None:
+        db, actor = self.ctx.db, self.ctx.actor
+        self._in_flight += 1
+        self._pending_scan = text
+        self._busy_timer.start()
+        self.run(
+            lambda: use_unit(db, session_id, text, by=actor, allow_deeper=allow_deeper),
+            self._accepted,
+            lambda error: self._refused(error, session_id, text),
+            label="chair scan",
+        )
+
+    def _accepted(self, verdict: Verdict) -> None:
+        self._in_flight -= 1
+        self._busy_timer.stop()
+        self.verdict.show_accepted(verdict)
+        self.changed.emit()
+        self.refresh_uses()
+        self.focus_scan()
+
+    def refresh_uses(self) -> None:
+        """After a scan only this session's uses are read again: the next scan must not
+        wait behind a reload of everything (one worker thread serves the whole window)."""
+        if self.session is None:
+            return
+        db, session_id = self.ctx.db, self.session.id
+
+        def read() -> list[UseRow]:
+            with db.read() as conn:
+                return sessions.session_uses(conn, session_id)
+
+        self.run(read, lambda uses: self._uses_loaded(session_id, uses), label="session uses")
+
+    def _uses_loaded(self, session_id: int, uses: list[UseRow]) -> None:
+        if self.session is None or self.session.id != session_id:
+            return
+        self.uses_model.set_rows(uses)
+        self.today_model.set_rows(
+            [
+                replace(line, uses=len(uses)) if line.id == session_id else line
+                for line in self.today_model.rows()
+            ]
+        )
+
+    def _refused(self, error: BaseException, session_id: int, text: str) -> None:
+        self._in_flight -= 1
+        self._busy_timer.stop()
+        if isinstance(error, DeeperThanPlanned):
+            self.verdict.show_confirm(error.message)
+            self._confirm_deeper(error.message, session_id, text)
+            return
+        if isinstance(error, ScanRefused):
+            self.verdict.show_refused(error.code, error.message)
+            QApplication.beep()
+        elif isinstance(error, LedgerError):
+            self.verdict.show_refused(error.code, error.message)
+        else:
+            self.verdict.show_refused("unreadable", "The scan could not be checked. Scan again.")
+            self.show_error(error)
+        self.changed.emit()
+        self.focus_scan()
+
+    def _confirm_deeper(self, message: str, session_id: int, text: str) -> None:
+        """Longer needles than planned: the practitioner decides, by keyboard (Y / N)."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Deeper than planned")
+        box.setAccessibleName("Confirm deeper needles")
+        box.setText(message)
+        box.setInformativeText("Use this unit anyway?")
+        use = box.addButton("&Yes, use it", QMessageBox.ButtonRole.AcceptRole)
+        named(use, "Use it anyway")
+        keep = box.addButton("&No, take another", QMessageBox.ButtonRole.RejectRole)
+        named(keep, "Do not use it")
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def decided() -> None:
+            self._confirming = None
+            if box.clickedButton() is use:
+                self._use(session_id, text, allow_deeper=True)
+            else:
+                self.verdict.show_refused(
+                    "deeper_than_planned",
+                    message.split(". Confirm")[0] + ". Take a shorter cartridge.",
+                    "Not used: deeper than planned",
+                )
+            self.focus_scan()
+
+        box.finished.connect(decided)
+        self._confirming = box
+        box.open()
+
+    def focus_scan(self) -> None:
+        """Back to the scan field (or the form when no session is open), once events settle."""
+        QTimer.singleShot(0, self._focus_now)
+
+    def _focus_now(self) -> None:
+        if self._confirming is not None or not self.isVisible():
+            return
+        window = self.window()
+        if not window.isActiveWindow():  # a dialog just closed: take the keyboard back
+            window.activateWindow()
+        if self.session is not None:
+            self.scan.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif not self.client.hasFocus():
+            self.client.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def busy(self) -> bool:
+        return self._in_flight > 0
+
+
+def _session_words(info: SessionInfo, tz: ZoneInfo | None) -> str:
+    opened = fmt.local_time(info.opened_at, tz)
+    return (
+        f"Session {info.id}  ·  client {info.client_ref}  ·  {info.practitioner}  ·  "
+        f"{info.area}  ·  planned {info.planned_depth_mm} mm  ·  opened {opened}"
+    )
+
+
+def _refill(combo: QComboBox, items: list[str], *, keep: str) -> None:
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(items)
+    if keep:
+        combo.setCurrentText(keep)
+    combo.blockSignals(False)

@@ -1,0 +1,261 @@
+"""The dashboard: the clinic's stock and today at a glance; each figure opens its list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sterility import dashboard
+from sterility.dashboard import Dashboard, RefusalLine, SessionLine, StockLine
+from ui import fmt
+from ui.context import AppContext
+from ui.models.rows import Col, RowsModel
+from ui.screens.base import Screen
+from ui.verdict import headline_for
+from ui.widgets import button, fit_columns, hint, named, restyle, section, table, title
+
+REFRESH_MS = 60_000
+
+
+class Card(QPushButton):
+    """A figure with its caption; clicking (or Enter) opens the list behind it."""
+
+    def __init__(self, caption: str, tip: str) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        named(self, caption, tip)
+        self.value = QLabel("…")
+        self.value.setObjectName("cardValue")
+        self.caption = QLabel(caption)
+        self.caption.setObjectName("cardCaption")
+        self.caption.setWordWrap(True)
+        for label in (self.value, self.caption):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 10, 8)
+        layout.setSpacing(0)
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
+        self.setMinimumHeight(86)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def set_value(self, value: int, level: str = "") -> None:
+        self.value.setText(f"{value:,}")
+        self.setAccessibleDescription(f"{value:,} {self.caption.text()}")
+        self.setProperty("level", level)
+        restyle(self)
+
+
+class DashboardScreen(Screen):
+    title = "Dashboard"
+    icon_name = "dashboard"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.data: Dashboard | None = None
+        self.as_of = hint("Loading…", "Dashboard time")
+        refresh = button("Refresh", "Refresh dashboard", "Read the figures again (F5)", "refresh")
+        refresh.clicked.connect(self.activated)
+
+        self.cards: dict[str, Card] = {}
+        specs = [
+            ("in_stock", "Units in stock", "Show the units in stock"),
+            ("expiring_30", "Expiring within 30 days", "Units in stock whose lot expires soon"),
+            ("expiring_60", "Expiring within 60 days", "Units in stock expiring within 60 days"),
+            ("expiring_90", "Expiring within 90 days", "Units in stock expiring within 90 days"),
+            ("expired", "Expired on the shelf", "Units still in stock whose lot has expired"),
+            ("quarantined", "In quarantine", "Units held back: damaged, dropped, recalled"),
+            ("below_reorder", "Products below reorder level", "Products to order again"),
+            ("sessions", "Sessions today", "Today's treatment sessions"),
+            ("refusals", "Refusals in the last 7 days", "Scans refused at the chair"),
+            ("recalls", "Open recalls", "Recall notices not yet closed"),
+        ]
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        for number, (key, caption, tip) in enumerate(specs):
+            card = Card(caption, tip)
+            card.clicked.connect(lambda _checked=False, k=key: self.open_card(k))
+            self.cards[key] = card
+            grid.addWidget(card, number // 5, number % 5)
+
+        self.stock_model = RowsModel(
+            [
+                Col("Needle", lambda r: r.needle_length_um, fmt.mm, right=True),
+                Col(
+                    "Product", lambda r: r.product, tooltip=lambda r: f"{r.product} (GTIN {r.gtin})"
+                ),
+                Col(
+                    "In stock",
+                    lambda r: r.in_stock,
+                    lambda v: fmt.count(v),
+                    right=True,
+                    colour=lambda r: "#b3261e" if r.below_reorder else None,
+                    tooltip=lambda r: (
+                        "Below its reorder level: order more" if r.below_reorder else None
+                    ),
+                ),
+                Col("Reorder below", lambda r: r.reorder_level, fmt.count, right=True),
+            ],
+            self,
+        )
+        self.stock = table(self.stock_model, "Stock on hand")
+        self.stock.activated.connect(self._open_product)
+        fit_columns(self.stock, 1)
+        self.only_below = named(QCheckBox("Only below reorder level"), "Only below reorder level")
+        self.only_below.toggled.connect(self._show_stock)
+
+        self.sessions_model = RowsModel(
+            [
+                Col("Opened", lambda r: r.opened_at, lambda v: fmt.wall_clock(v, self._tz())[11:]),
+                Col("#", lambda r: r.id, right=True),
+                Col("Client", lambda r: r.client_ref),
+                Col("Practitioner", lambda r: r.practitioner),
+                Col("Area", lambda r: r.area),
+                Col("Units", lambda r: r.uses, right=True),
+                Col("", lambda r: "open" if r.is_open else "closed"),
+            ],
+            self,
+        )
+        self.sessions = table(self.sessions_model, "Today's sessions")
+        self.sessions.activated.connect(lambda _i: self.open_card("sessions"))
+        fit_columns(self.sessions, 3)
+
+        self.refusals_model = RowsModel(
+            [
+                Col("When", lambda r: r.refused_at, lambda v: fmt.wall_clock(v, self._tz())),
+                Col("Why", lambda r: headline_for(r.reason), tooltip=lambda r: r.message),
+                Col("Session", lambda r: r.session_id, right=True),
+                Col("Scanned", lambda r: r.scanned.replace("\x1d", "\u241d")),
+            ],
+            self,
+        )
+        self.refusals = table(self.refusals_model, "Recent refusals")
+        self.refusals.activated.connect(self._open_refusal)
+        fit_columns(self.refusals, 1)
+
+        stock_head = QHBoxLayout()
+        stock_head.addWidget(section("Stock on hand by needle length and product"))
+        stock_head.addStretch(1)
+        stock_head.addWidget(self.only_below)
+        left = QVBoxLayout()
+        left.addLayout(stock_head)
+        left.addWidget(self.stock)
+        right = QVBoxLayout()
+        right.addWidget(section("Today's sessions"))
+        right.addWidget(self.sessions, 1)
+        right.addWidget(section("Recent refusals at the chair"))
+        right.addWidget(self.refusals, 1)
+        lists = QHBoxLayout()
+        lists.addLayout(left, 1)
+        lists.addLayout(right, 1)
+
+        head = QHBoxLayout()
+        head.addWidget(title(self.title))
+        head.addWidget(self.as_of, 1)
+        head.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addLayout(grid)
+        layout.addLayout(lists, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self._refresh_if_visible)
+        self.timer.start()
+
+    def activated(self) -> None:
+        db = self.ctx.db
+
+        def read() -> Dashboard:
+            with db.read() as conn:
+                return dashboard.load(conn, db.clock.now(conn))
+
+        self.run(read, self._show, label="dashboard")
+
+    def _refresh_if_visible(self) -> None:
+        if self.isVisible():
+            self.activated()
+
+    def _tz(self) -> Any:
+        from inventory.clock import zone
+
+        return zone(self.data.timezone) if self.data else None
+
+    def _show(self, data: Dashboard) -> None:
+        self.data = data
+        self.as_of.setText(
+            f"As of {fmt.local_time(data.now, self._tz())}, clinic time ({data.timezone}). "
+            "Click a figure to see the list behind it."
+        )
+        soon = data.expiring_within(30).units
+        levels = {
+            "in_stock": (data.in_stock, ""),
+            "expiring_30": (soon, "warn" if soon else ""),
+            "expiring_60": (data.expiring_within(60).units, ""),
+            "expiring_90": (data.expiring_within(90).units, ""),
+            "expired": (data.expired_on_shelf, "alert" if data.expired_on_shelf else ""),
+            "quarantined": (
+                data.status_counts["quarantined"],
+                "warn" if data.status_counts["quarantined"] else "",
+            ),
+            "below_reorder": (len(data.below_reorder), "warn" if data.below_reorder else ""),
+            "sessions": (len(data.sessions_today), ""),
+            "refusals": (data.refusals_last_7_days, ""),
+            "recalls": (len(data.open_recalls), "alert" if data.open_recalls else ""),
+        }
+        for key, (value, level) in levels.items():
+            self.cards[key].set_value(value, level)
+        self._show_stock()
+        self.sessions_model.set_rows(data.sessions_today)
+        self.refusals_model.set_rows(data.refusals_recent)
+
+    def _show_stock(self) -> None:
+        if self.data is None:
+            return
+        lines = self.data.below_reorder if self.only_below.isChecked() else self.data.stock
+        self.stock_model.set_rows(lines)
+
+    def open_card(self, key: str) -> None:
+        """The list behind a figure: inventory filters, today's sessions, refusals, recalls."""
+        targets: dict[str, tuple[str, dict[str, Any]]] = {
+            "in_stock": ("inventory", {"status": "in_stock"}),
+            "expiring_30": ("inventory", {"status": "in_stock", "expiry": "30"}),
+            "expiring_60": ("inventory", {"status": "in_stock", "expiry": "60"}),
+            "expiring_90": ("inventory", {"status": "in_stock", "expiry": "90"}),
+            "expired": ("inventory", {"status": "in_stock", "expiry": "expired"}),
+            "quarantined": ("inventory", {"status": "quarantined"}),
+            "sessions": ("chair", {}),
+            "refusals": ("audit", {"action": "refuse"}),
+            "recalls": ("recalls", {}),
+        }
+        if key == "below_reorder":
+            self.only_below.setChecked(True)
+            self.stock.setFocus()
+            return
+        screen, filters = targets[key]
+        self.navigate.emit(screen, filters)
+
+    def _open_product(self, index: QModelIndex) -> None:
+        line: StockLine = self.stock_model.row(index.row())
+        self.navigate.emit("inventory", {"status": "in_stock", "product_id": line.product_id})
+
+    def _open_refusal(self, index: QModelIndex) -> None:
+        line: RefusalLine = self.refusals_model.row(index.row())
+        self.navigate.emit("audit", {"entity": "refusal", "record": str(line.id)})
+
+    def session_rows(self) -> list[SessionLine]:
+        return self.sessions_model.rows()
+
+    def table_views(self) -> list[QTableView]:
+        return [self.stock, self.sessions, self.refusals]

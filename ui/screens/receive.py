@@ -1,0 +1,494 @@
+"""Receiving a delivery: scan each box, check what was read, then save all units in one step.
+
+Every scan is parsed at once and its fields (GTIN, product, lot, expiry, serial) are shown
+before anything is saved; problems the ledger would refuse (an unknown product, an
+expired lot, a second expiry for a lot, a serial already received) are flagged on the
+line. "Receive" saves every box as one receipt. Unknown products are added from here,
+and unit labels are printed for the units that carry no maker's serial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from inventory import catalog, receiving
+from inventory.barcode import Scan, parse_for_receiving
+from inventory.catalog import ProductInfo
+from inventory.clock import local_date
+from inventory.db import Database
+from inventory.errors import BarcodeUnreadable, UnknownProduct
+from inventory.models import Lot, Unit
+from inventory.settings import clinic_tz
+from reports.labels import LabelSheet, write_unit_labels
+from ui import desktop, fmt
+from ui.context import AppContext
+from ui.dialogs import ProductDialog
+from ui.models.rows import Col, RowsModel
+from ui.scan_field import GS, SHOWN_SEPARATOR, ScanField
+from ui.screens.base import Screen
+from ui.widgets import (
+    button,
+    fit_columns,
+    hint,
+    message,
+    named,
+    panel,
+    section,
+    set_message,
+    standard_keys,
+    table,
+    title,
+)
+
+
+@dataclass(frozen=True)
+class BoxCheck:
+    """What the ledger knows about a scanned box, before it is received."""
+
+    product: ProductInfo | None
+    problem: str
+
+
+@dataclass
+class PendingBox:
+    """One scanned box waiting to be received."""
+
+    number: int
+    raw: str
+    scan: Scan
+    product: ProductInfo | None = None
+    problem: str = ""
+    checked: bool = False
+
+    def units(self, override: int) -> int | None:
+        if self.scan.serial is not None:
+            return 1
+        if override:
+            return override
+        if self.scan.count:
+            return self.scan.count
+        return self.product.units_per_pack if self.product else None
+
+
+def check_box(db: Database, scan: Scan) -> BoxCheck:
+    """On the worker thread: the same checks ``receive`` will make, read-only."""
+    with db.read() as conn:
+        tz = clinic_tz(conn)
+        today = local_date(db.clock.now(conn), tz)
+        try:
+            product = catalog.product_by_gtin(conn, scan.gtin or "")
+        except UnknownProduct:
+            return BoxCheck(None, "Unknown product: add it to the catalogue")
+        assert scan.expiry is not None and scan.lot is not None
+        if scan.expiry < today:
+            return BoxCheck(product, f"Expired on {scan.expiry.isoformat()}: return it")
+        recorded: date | None = conn.execute(
+            select(Lot.expiry).where(Lot.product_id == product.id, Lot.lot_number == scan.lot)
+        ).scalar()
+        if recorded is not None and recorded != scan.expiry:
+            return BoxCheck(
+                product, f"Lot {scan.lot} is recorded with expiry {recorded.isoformat()}"
+            )
+        if scan.serial is not None:
+            code = conn.execute(
+                select(Unit.code).where(Unit.product_id == product.id, Unit.serial == scan.serial)
+            ).scalar()
+            if code is not None:
+                return BoxCheck(product, f"Serial already received as unit {code}")
+        return BoxCheck(product, "")
+
+
+class ReceiveScreen(Screen):
+    title = "Receive"
+    icon_name = "receive"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.boxes: list[PendingBox] = []
+        self.receipt: receiving.ReceiptResult | None = None
+        self.labels_path: Path | None = None
+        self._numbers = 0
+        self._dialog: ProductDialog | None = None
+
+        self.supplier = named(QLineEdit(), "Supplier")
+        self.invoice = named(QLineEdit(), "Invoice")
+        self.units = named(
+            QSpinBox(),
+            "Units per box",
+            "Only if the boxes hold a different number of units than the catalogue says",
+        )
+        self.units.setRange(0, receiving.MAX_UNITS_PER_SCAN)
+        self.units.setSpecialValueText("as catalogued")
+        self.units.valueChanged.connect(self._refresh_lines)
+        self.scan = named(ScanField(prefs=ctx.prefs), "Scan box")
+        self.scan.setObjectName("scanField")
+        self.scan.setPlaceholderText("Scan the GS1 barcode on each box (or type it, then Enter)")
+        self.scan.scanned.connect(self.add_scan)
+
+        self.scan_problem = message("Scan problem")
+        self.parsed: dict[str, QLabel] = {}
+        parsed_form = QFormLayout()
+        for key, text in (
+            ("scanned", "Scanned"),
+            ("gtin", "GTIN"),
+            ("product", "Product"),
+            ("lot", "Lot"),
+            ("expiry", "Expiry"),
+            ("production", "Production date"),
+            ("serial", "Serial"),
+            ("units", "Units in box"),
+        ):
+            label = named(QLabel("—"), f"Parsed {text.lower()}")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            if key not in ("scanned", "product"):
+                label.setStyleSheet("font-weight: 600;")
+            self.parsed[key] = label
+            parsed_form.addRow(text, label)
+        parsed_panel = panel()
+        parsed_box = QVBoxLayout(parsed_panel)
+        parsed_box.addWidget(section("Last scan, as read"))
+        parsed_box.addLayout(parsed_form)
+        parsed_box.addWidget(self.scan_problem)
+        parsed_box.addStretch(1)
+
+        self.model = RowsModel(
+            [
+                Col("#", lambda b: b.number, right=True),
+                Col("GTIN", lambda b: b.scan.gtin),
+                Col("Product", lambda b: b.product.name if b.product else ""),
+                Col("Lot", lambda b: b.scan.lot),
+                Col("Expiry", lambda b: b.scan.expiry, fmt.day),
+                Col("Serial", lambda b: b.scan.serial),
+                Col("Units", lambda b: b.units(self.units.value()), right=True),
+                Col(
+                    "Check",
+                    lambda b: self.problem(b) or "OK",
+                    colour=lambda b: "#b3261e" if self.problem(b) else "#1d7a3a",
+                ),
+            ],
+            self,
+        )
+        self.table = table(self.model, "Boxes to receive", sortable=False)
+        self.table.selectionModel().currentRowChanged.connect(self._update_buttons)
+        fit_columns(self.table, 2)
+
+        self.add_product_button = button(
+            "Add product…", "Add product", "Add this GTIN to the catalogue", "add"
+        )
+        self.add_product_button.clicked.connect(self.add_product)
+        self.remove_button = button(
+            "Remove box", "Remove box", "Take the selected box off the list (Delete)"
+        )
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.clear_button = button("Clear list", "Clear list", "Start the list again")
+        self.clear_button.clicked.connect(self.clear_boxes)
+        self.receive_button = button(
+            "Receive",
+            "Receive units",
+            "Save every box on the list as one receipt (Ctrl+Enter)",
+            "receive",
+            True,
+        )
+        self.receive_button.clicked.connect(self.receive)
+        self.summary = hint("", "Boxes summary")
+        self.result = message("Receipt result")
+        self.labels_button = button(
+            "Print unit labels",
+            "Print unit labels",
+            "A PDF sheet of labels for the units without a maker's serial (Ctrl+P)",
+            "print",
+        )
+        self.labels_button.clicked.connect(self.print_labels)
+        self.labels_button.setEnabled(False)
+
+        remove_action = QAction("Remove box", self)
+        standard_keys(remove_action, QKeySequence.StandardKey.Delete)
+        remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_action.triggered.connect(self.remove_selected)
+        self.table.addAction(remove_action)
+        receive_action = QAction("Receive", self)
+        receive_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        receive_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        receive_action.triggered.connect(self.receive)
+        self.addAction(receive_action)
+
+        delivery = QGridLayout()
+        for column, (text, widget) in enumerate(
+            (
+                ("&Supplier", self.supplier),
+                ("&Invoice", self.invoice),
+                ("&Units per box", self.units),
+            )
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            delivery.addWidget(label, 0, column)
+            delivery.addWidget(widget, 1, column)
+        delivery.setColumnStretch(0, 3)
+        delivery.setColumnStretch(1, 2)
+        delivery.setColumnStretch(2, 1)
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.add_product_button)
+        actions.addWidget(self.remove_button)
+        actions.addWidget(self.clear_button)
+        actions.addStretch(1)
+        actions.addWidget(self.summary)
+        actions.addWidget(self.receive_button)
+        after = QHBoxLayout()
+        after.addWidget(self.result, 1)
+        after.addWidget(self.labels_button)
+
+        boxes = QVBoxLayout()
+        boxes.addWidget(section("Boxes to receive (nothing is saved until you press Receive)"))
+        boxes.addWidget(self.table, 1)
+        boxes.addLayout(actions)
+        middle = QHBoxLayout()
+        middle.addWidget(parsed_panel, 2)
+        middle.addLayout(boxes, 5)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title("Receive a delivery"))
+        layout.addLayout(delivery)
+        layout.addWidget(self.scan)
+        layout.addWidget(
+            hint(
+                "Scan each box. The group separator shows as a highlighted \u241d; the fields "
+                "read from the barcode appear on the left before anything is saved."
+            )
+        )
+        layout.addLayout(middle, 1)
+        layout.addLayout(after)
+        self.setTabOrder(self.supplier, self.invoice)
+        self.setTabOrder(self.invoice, self.units)
+        self.setTabOrder(self.units, self.scan)
+        self._update_buttons()
+
+    def activated(self) -> None:
+        self.scan.setFocus()
+
+    # -- scanning
+
+    def add_scan(self, text: str) -> None:
+        """Parse at once (no database needed), show the fields, then check in the ledger."""
+        self.parsed["scanned"].setText(text.replace(GS, SHOWN_SEPARATOR))
+        try:
+            scan = parse_for_receiving(text)
+        except BarcodeUnreadable as error:
+            for key in ("gtin", "product", "lot", "expiry", "production", "serial", "units"):
+                self.parsed[key].setText("—")
+            set_message(self.scan_problem, "Not added. " + error.message, "problem")
+            return
+        set_message(self.scan_problem, "")
+        self._numbers += 1
+        box = PendingBox(self._numbers, text, scan)
+        self._show_parsed(box)
+        self.boxes.append(box)
+        self._refresh_lines()
+        db = self.ctx.db
+        self.run(lambda: check_box(db, scan), lambda check: self._checked(box, check))
+
+    def _show_parsed(self, box: PendingBox) -> None:
+        scan = box.scan
+        self.parsed["gtin"].setText(scan.gtin or "—")
+        self.parsed["product"].setText(
+            box.product.name if box.product else ("checking…" if not box.checked else box.problem)
+        )
+        self.parsed["lot"].setText(scan.lot or "—")
+        self.parsed["expiry"].setText(fmt.day(scan.expiry) or "—")
+        self.parsed["production"].setText(fmt.day(scan.production) or "—")
+        self.parsed["serial"].setText(scan.serial or "none (unit labels will be printed)")
+        units = box.units(self.units.value())
+        self.parsed["units"].setText(str(units) if units else "—")
+
+    def _checked(self, box: PendingBox, check: BoxCheck) -> None:
+        box.product, box.problem, box.checked = check.product, check.problem, True
+        if self.boxes and box is self.boxes[-1]:
+            self._show_parsed(box)
+        self._refresh_lines()
+
+    def problem(self, box: PendingBox) -> str:
+        """Why this box cannot be received as it stands ("" when it can)."""
+        if not box.checked:
+            return "checking…"
+        if box.problem:
+            return box.problem
+        serial = box.scan.serial
+        if serial and sum(1 for b in self.boxes if b.scan.serial == serial) > 1:
+            return "Serial scanned twice on this list"
+        if serial and self.units.value():
+            return "Has a serial, so it is one unit: clear Units per box"
+        return ""
+
+    def _refresh_lines(self) -> None:
+        current = self.table.currentIndex().row()
+        self.model.set_rows(self.boxes)
+        if 0 <= current < len(self.boxes):
+            self.table.selectRow(current)
+        units = sum(b.units(self.units.value()) or 0 for b in self.boxes)
+        problems = sum(1 for b in self.boxes if b.checked and self.problem(b))
+        text = f"{len(self.boxes)} boxes, {units} units" if self.boxes else ""
+        if problems:
+            text += f"; {problems} to fix before receiving"
+        self.summary.setText(text)
+        self._update_buttons()
+
+    def _update_buttons(self, *_args: object) -> None:
+        ready = bool(self.boxes) and not any(self.problem(b) for b in self.boxes)
+        self.receive_button.setEnabled(ready)
+        self.receive_button.setText(f"Receive {len(self.boxes)} boxes" if self.boxes else "Receive")
+        self.remove_button.setEnabled(bool(self.boxes))
+        self.clear_button.setEnabled(bool(self.boxes))
+        self.add_product_button.setEnabled(self._unknown_box() is not None)
+
+    def _unknown_box(self) -> PendingBox | None:
+        row = self.table.currentIndex().row()
+        if 0 <= row < len(self.boxes) and self.boxes[row].checked and not self.boxes[row].product:
+            return self.boxes[row]
+        return next((b for b in self.boxes if b.checked and b.product is None), None)
+
+    def remove_selected(self) -> None:
+        row = self.table.currentIndex().row()
+        if 0 <= row < len(self.boxes):
+            del self.boxes[row]
+            self._refresh_lines()
+        self.scan.setFocus()
+
+    def clear_boxes(self) -> None:
+        self.boxes.clear()
+        self._refresh_lines()
+        self.scan.setFocus()
+
+    # -- a product the catalogue does not know
+
+    def add_product(self) -> None:
+        box = self._unknown_box()
+        dialog = ProductDialog(box.scan.gtin or "" if box else "", self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        db, actor = self.ctx.db, self.ctx.actor
+
+        def save() -> None:
+            values = dialog.values()
+            self.run(
+                lambda: catalog.add_product(db, by=actor, **values),  # type: ignore[arg-type]
+                lambda product: self._product_added(dialog, product),
+                lambda error: _dialog_problem(dialog, error, self),
+                label="add product",
+            )
+
+        dialog.submitted.connect(save)
+        dialog.finished.connect(lambda _r: self.scan.setFocus())
+        self._dialog = dialog
+        dialog.open()
+
+    def _product_added(self, dialog: ProductDialog, product: ProductInfo) -> None:
+        dialog.done_saving()
+        self._dialog = None
+        self.changed.emit()
+        db = self.ctx.db
+        for box in self.boxes:
+            if box.scan.gtin == product.gtin:
+                box.checked = False
+                self.run(
+                    lambda scan=box.scan: check_box(db, scan),
+                    lambda check, b=box: self._checked(b, check),
+                )
+        self._refresh_lines()
+
+    # -- saving
+
+    def receive(self) -> None:
+        if not self.receive_button.isEnabled():
+            return
+        scans = [box.raw for box in self.boxes]
+        db, actor = self.ctx.db, self.ctx.actor
+        supplier, invoice = self.supplier.text(), self.invoice.text()
+        units = self.units.value() or None
+        self.receive_button.setEnabled(False)
+        self.run(
+            lambda: receiving.receive(
+                db, scans, by=actor, supplier=supplier, invoice=invoice, units=units
+            ),
+            self._received,
+            self._receive_failed,
+            label="receive",
+        )
+
+    def _received(self, result: receiving.ReceiptResult) -> None:
+        self.receipt = result
+        lines = [f"Receipt {result.receipt_id} saved: {result.units} units."]
+        for line in result.lines:
+            codes = line.unit_codes
+            span = codes[0] if len(codes) == 1 else f"{codes[0]} to {codes[-1]}"
+            lines.append(
+                f"{line.count} × {line.product}, lot {line.lot}, expires "
+                f"{line.expiry.isoformat()}: {span}"
+            )
+        set_message(self.result, "\n".join(lines), "success")
+        self.labels_button.setEnabled(any(line.serial is None for line in result.lines))
+        self.boxes.clear()
+        self.invoice.clear()
+        for label in self.parsed.values():  # the last scan is saved: nothing pending to show
+            label.setText("—")
+        self._refresh_lines()
+        self.changed.emit()
+        self.scan.setFocus()
+
+    def _receive_failed(self, error: BaseException) -> None:
+        self._update_buttons()
+        self.show_error(error)
+
+    def print_labels(self) -> None:
+        if self.receipt is None or not self.labels_button.isEnabled():
+            return
+        receipt_id = self.receipt.receipt_id
+        path = self.ctx.data_dir / "labels" / f"receipt-{receipt_id}-labels.pdf"
+        db = self.ctx.db
+        self.labels_button.setEnabled(False)
+        self.run(
+            lambda: write_unit_labels(db, path, receipt_id=receipt_id),
+            self._labels_written,
+            self._labels_failed,
+            label="labels",
+        )
+
+    def _labels_written(self, sheet: LabelSheet) -> None:
+        self.labels_button.setEnabled(True)
+        self.labels_path = sheet.path
+        set_message(
+            self.result,
+            self.result.text() + f"\nLabels for {sheet.labels} units saved to {sheet.path}.",
+            "success",
+        )
+        desktop.open_path(sheet.path)
+
+    def _labels_failed(self, error: BaseException) -> None:
+        self.labels_button.setEnabled(True)
+        self.show_error(error)
+
+
+def _dialog_problem(dialog: ProductDialog, error: BaseException, screen: Screen) -> None:
+    from inventory.errors import LedgerError
+
+    if isinstance(error, LedgerError):
+        dialog.show_problem(error.message)
+    else:
+        dialog.show_problem("The product could not be saved.")
+        screen.show_error(error)

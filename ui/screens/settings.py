@@ -1,0 +1,307 @@
+"""Settings: the clinic's own (shared by every workstation, audited) and this PC's scanner.
+
+Clinic name, licence number and time zone live in the ledger. Reorder levels are set per
+product. How this workstation's scanner sends its group separator is stored on this PC,
+and can be tried out right here.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inventory import catalog, settings
+from inventory.barcode import parse_scan
+from inventory.catalog import ProductInfo
+from inventory.errors import BarcodeUnreadable
+from ui import desktop, fmt
+from ui.context import AppContext
+from ui.models.reorder import ReorderModel
+from ui.prefs import FUNCTION_KEYS, SCANNER_METHODS
+from ui.scan_field import GS, SHOWN_SEPARATOR, ScanField
+from ui.screens.base import Screen
+from ui.widgets import (
+    button,
+    hint,
+    message,
+    named,
+    panel,
+    section,
+    set_message,
+    standard_keys,
+    table,
+    title,
+)
+
+CLINIC_KEYS = ("clinic_name", "licence_number", "timezone")
+
+
+class SettingsScreen(Screen):
+    title = "Settings"
+    icon_name = "settings"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.saved: dict[str, str] = {}
+
+        # -- the clinic (in the ledger)
+        self.clinic_name = named(QLineEdit(), "Clinic name")
+        self.licence = named(QLineEdit(), "Licence number")
+        self.timezone = named(
+            QComboBox(), "Time zone", "Expiry is checked against this zone's date"
+        )
+        self.timezone.setEditable(True)
+        zones = sorted(zoneinfo.available_timezones())
+        self.timezone.addItems(zones)
+        completer = QCompleter(zones, self.timezone)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.timezone.setCompleter(completer)
+        self.save_button = button(
+            "Save clinic settings",
+            "Save clinic settings",
+            "Save (Ctrl+S); each change is audited",
+            "",
+            True,
+        )
+        self.save_button.clicked.connect(self.save_clinic)
+        self.clinic_result = message("Clinic settings result")
+        clinic_form = QFormLayout()
+        clinic_form.addRow("Clinic &name", self.clinic_name)
+        clinic_form.addRow("&Licence number", self.licence)
+        clinic_form.addRow("&Time zone", self.timezone)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.clinic_result, 1)
+        save_row.addWidget(self.save_button)
+        save_action = QAction("Save", self)
+        standard_keys(save_action, QKeySequence.StandardKey.Save)
+        save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save_action.triggered.connect(self.save_clinic)
+        self.addAction(save_action)
+
+        # -- reorder levels (per product, in the ledger)
+        self.reorder_model = ReorderModel(self)
+        self.reorder_model.level_edited.connect(self._save_level)
+        self.reorder = table(self.reorder_model, "Reorder levels", sortable=False)
+        self.reorder.setEditTriggers(
+            self.reorder.EditTrigger.DoubleClicked
+            | self.reorder.EditTrigger.EditKeyPressed
+            | self.reorder.EditTrigger.AnyKeyPressed
+        )
+        header = self.reorder.horizontalHeader()
+        header.setSectionResizeMode(0, header.ResizeMode.Stretch)
+        for column in range(1, 5):
+            header.setSectionResizeMode(column, header.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        self.reorder_result = message("Reorder result")
+
+        # -- this workstation
+        self.data_folder = named(QLineEdit(str(ctx.data_dir)), "Data folder")
+        self.data_folder.setReadOnly(True)
+        self.open_data = button("Open", "Open data folder", "Show the data folder", "folder")
+        self.open_data.clicked.connect(lambda: desktop.open_path(ctx.data_dir))
+        self.database = named(QLineEdit(_safe_url(ctx.db_url)), "Database")
+        self.database.setReadOnly(True)
+        self.method = named(QComboBox(), "Scanner separator method")
+        for key, text in SCANNER_METHODS.items():
+            self.method.addItem(text, key)
+        self.fkey = named(QComboBox(), "Separator function key")
+        self.fkey.addItems(FUNCTION_KEYS)
+        self.method.setCurrentIndex(max(self.method.findData(ctx.prefs.scanner_method), 0))
+        self.fkey.setCurrentText(ctx.prefs.scanner_fkey)
+        self.fkey.setEnabled(ctx.prefs.scanner_method == "fkey")
+        self.method.currentIndexChanged.connect(self._scanner_changed)
+        self.fkey.currentIndexChanged.connect(self._scanner_changed)
+        self.try_scan = named(ScanField(prefs=ctx.prefs), "Try your scanner")
+        self.try_scan.setObjectName("scanField")
+        self.try_scan.setPlaceholderText("Scan a box here")
+        self.try_scan.setToolTip("Scan any box to see what the app reads from it")
+        self.try_scan.scanned.connect(self._tried)
+        self.try_result = message("Scanner test result")
+        self.reset_layout = button(
+            "Forget window layout",
+            "Forget window layout",
+            "Size and place the window afresh next start",
+        )
+        self.reset_layout.clicked.connect(self._forget_layout)
+
+        workstation = QFormLayout()
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.data_folder, 1)
+        folder_row.addWidget(self.open_data)
+        workstation.addRow("Data folder", folder_row)
+        workstation.addRow("Database", self.database)
+        workstation.addRow("Scanner &separator", self.method)
+        workstation.addRow("&Function key", self.fkey)
+        workstation.addRow("T&ry it", self.try_scan)
+        workstation.addRow("", self.try_result)
+        workstation.addRow("", self.reset_layout)
+
+        clinic_panel = panel()
+        clinic_box = QVBoxLayout(clinic_panel)
+        clinic_box.addWidget(section("Clinic (shared by every workstation)"))
+        clinic_box.addLayout(clinic_form)
+        clinic_box.addLayout(save_row)
+        clinic_box.addWidget(section("Reorder levels"))
+        clinic_box.addWidget(hint("Double-click a level (or press F2) to change it."))
+        clinic_box.addWidget(self.reorder, 1)
+        clinic_box.addWidget(self.reorder_result)
+        station_panel = panel()
+        station_box = QVBoxLayout(station_panel)
+        station_box.addWidget(section("This workstation"))
+        station_box.addLayout(workstation)
+        station_box.addWidget(
+            hint(
+                "Most scanners send the GS1 group separator as Ctrl+] (ASCII 29): that always "
+                "works. Choose a function key or Alt+0029 only if the scanner was set up that "
+                "way. Separators show as \u241d in every scan field."
+            )
+        )
+        station_box.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addWidget(clinic_panel, 3)
+        columns.addWidget(station_panel, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title(self.title))
+        layout.addLayout(columns, 1)
+
+    # -- loading
+
+    def activated(self) -> None:
+        db = self.ctx.db
+
+        def read() -> tuple[dict[str, str], list[ProductInfo]]:
+            with db.read() as conn:
+                return settings.read_all(conn), catalog.list_products(conn)
+
+        self.run(read, self._loaded, label="settings")
+
+    def _loaded(self, data: tuple[dict[str, str], list[ProductInfo]]) -> None:
+        values, products = data
+        self.saved = {key: values.get(key, "") for key in CLINIC_KEYS}
+        self.clinic_name.setText(self.saved["clinic_name"])
+        self.licence.setText(self.saved["licence_number"])
+        self.timezone.setCurrentText(self.saved["timezone"])
+        self.reorder_model.set_rows(products)
+
+    # -- saving the clinic's settings
+
+    def save_clinic(self) -> None:
+        wanted = {
+            "clinic_name": self.clinic_name.text().strip(),
+            "licence_number": self.licence.text().strip(),
+            "timezone": self.timezone.currentText().strip(),
+        }
+        changes = {k: v for k, v in wanted.items() if v != self.saved.get(k)}
+        if not changes:
+            set_message(self.clinic_result, "Nothing changed.")
+            return
+        db, actor = self.ctx.db, self.ctx.actor
+
+        def save() -> dict[str, str]:
+            for key, value in changes.items():
+                settings.set_value(db, key, value, by=actor)
+            return changes
+
+        self.save_button.setEnabled(False)
+        self.run(save, self._clinic_saved, self._clinic_failed, label="settings")
+
+    def _clinic_saved(self, changes: dict[str, str]) -> None:
+        self.save_button.setEnabled(True)
+        self.saved.update(changes)
+        names = {
+            "clinic_name": "clinic name",
+            "licence_number": "licence number",
+            "timezone": "time zone",
+        }
+        set_message(
+            self.clinic_result,
+            "Saved: " + ", ".join(names[k] for k in changes) + ".",
+            "success",
+        )
+        self.changed.emit()
+
+    def _clinic_failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        set_message(self.clinic_result, "Not saved.", "problem")
+        self.show_error(error)
+
+    def _save_level(self, gtin: str, level: int, old: int) -> None:
+        db, actor = self.ctx.db, self.ctx.actor
+
+        def failed(error: BaseException) -> None:
+            for product in self.reorder_model.rows():
+                if product.gtin == gtin:
+                    self.reorder_model.put(replace(product, reorder_level=old))
+            set_message(self.reorder_result, "The reorder level was not saved.", "problem")
+            self.show_error(error)
+
+        def saved(product: ProductInfo) -> None:
+            self.reorder_model.put(product)
+            set_message(
+                self.reorder_result,
+                f"{product.name}: the dashboard warns below "
+                f"{fmt.count(product.reorder_level)} units.",
+                "success",
+            )
+            self.changed.emit()
+
+        self.run(
+            lambda: catalog.set_reorder_level(db, gtin, level, by=actor),
+            saved,
+            failed,
+            label="reorder level",
+        )
+
+    # -- this workstation
+
+    def _scanner_changed(self, *_args: object) -> None:
+        method = self.method.currentData()
+        self.fkey.setEnabled(method == "fkey")
+        self.ctx.prefs.set_scanner(method, self.fkey.currentText())
+
+    def _tried(self, text: str) -> None:
+        shown = text.replace(GS, SHOWN_SEPARATOR)
+        try:
+            scan = parse_scan(text)
+        except BarcodeUnreadable as error:
+            set_message(self.try_result, f"Read “{shown}”: {error.message}", "problem")
+            return
+        if scan.unit_code:
+            what = f"a Sterile Ledger unit label, unit {scan.unit_code}"
+        else:
+            parts = [f"GTIN {scan.gtin}"]
+            if scan.lot:
+                parts.append(f"lot {scan.lot}")
+            if scan.expiry:
+                parts.append(f"expiry {scan.expiry.isoformat()}")
+            if scan.serial:
+                parts.append(f"serial {scan.serial}")
+            what = ", ".join(parts)
+        set_message(self.try_result, f"Read “{shown}”: {what}. The scanner works.", "success")
+
+    def _forget_layout(self) -> None:
+        self.ctx.prefs.forget_layout()
+        set_message(self.try_result, "The window layout will start afresh next time.")
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without a password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
