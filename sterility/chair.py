@@ -131,19 +131,21 @@ def use_unit(
     except _Refuse as refusal:
         raise _recorded(db, session_id, refusal.unit_id, scanned, refusal.error, by) from None
     except DatabaseBusy:
-        who = (
-            "Another workstation is handling this unit right now"
-            if db.dialect == "postgresql"
-            else "Another workstation or program is writing to the ledger right now"
-        )
-        busy = e.UnitBusy(f"{who}. The unit was not used; wait a moment and scan again.")
-        try:
-            raise _recorded(db, session_id, None, scanned, busy, by) from None
-        except DatabaseBusy:
+        if db.dialect != "postgresql":
+            # SQLite's lock covers the whole file: recording the refusal would wait the
+            # same timeout again and fail the same way. Say so now; nothing was used.
             log.warning(
-                "refusal not recorded, database busy: session %s scan %r", session_id, scanned
+                "chair scan not recorded, database locked: session %s scan %r", session_id, scanned
             )
-            raise busy from None
+            raise e.UnitBusy(
+                "Another workstation or program is writing to the ledger right now. The "
+                "unit was not used; wait a moment and scan again."
+            ) from None
+        busy = e.UnitBusy(
+            "Another workstation is handling this unit right now. The unit was not used; "
+            "wait a moment and scan again."
+        )
+        raise _recorded(db, session_id, None, scanned, busy, by) from None
 
 
 def _use(
