@@ -356,7 +356,7 @@ def _record_restore(
                 actor=by,
                 action="restore",
                 entity="database",
-                entity_id=checked.name,
+                entity_id=checked.name[:60],  # the full name is in the new values
                 new={
                     "backup": checked.name,
                     "backup_last_hash": checked.last_hash,

@@ -199,7 +199,7 @@ def _record_clock_behind(db: Database, newest: datetime) -> None:
             actor="Sterile Ledger",
             action="clock_behind",
             entity="clock",
-            entity_id=platform.node() or "this computer",
+            entity_id=(platform.node() or "this computer")[:60],
             new=new,
         )
 

@@ -117,7 +117,7 @@ def receive(
                         "lot_id": lot_id,
                         "receipt_id": receipt_id,
                         "code": code,
-                        "serial": scan.serial,
+                        "serial": _unit_serial(scan),
                         "status": "in_stock",
                         "status_changed_at": now,
                     }
@@ -157,14 +157,26 @@ def receive(
 
 
 def _unit_count(scan: Scan, product: ProductInfo, units: int | None) -> int:
-    if scan.serial is not None:
+    """One unit for a unit's own serialised code; otherwise the box's count."""
+    if _unit_serial(scan) is not None:
         if units not in (None, 1):
             raise InvalidInput(
                 f"This box carries the maker's serial {scan.serial}, so it is one unit; "
                 "leave out the number of units."
             )
         return 1
-    return units or scan.count or product.units_per_pack
+    count = units or scan.count or product.units_per_pack
+    if count > MAX_UNITS_PER_SCAN:
+        raise InvalidInput(
+            f"This scan would create {count} units; one scan creates at most "
+            f"{MAX_UNITS_PER_SCAN}. Check the box's count, or give the number with --units."
+        )
+    return count
+
+
+def _unit_serial(scan: Scan) -> str | None:
+    """A serial names one unit only on a unit-level code; a box's serial names the box."""
+    return scan.serial if scan.serial is not None and not scan.is_pack else None
 
 
 def _lot_id(conn: Connection, product: ProductInfo, scan: Scan, now: object) -> int:
@@ -201,7 +213,7 @@ def _lot_id(conn: Connection, product: ProductInfo, scan: Scan, now: object) -> 
 
 
 def _check_serial_new(conn: Connection, product: ProductInfo, scan: Scan) -> None:
-    if scan.serial is None:
+    if _unit_serial(scan) is None:
         return
     found = conn.execute(
         select(Unit.code, Unit.receipt_id).where(

@@ -494,7 +494,13 @@ def _record_and_place(
         "files": digests,
     }
     placed: list[Path] = []
+    kept: list[tuple[Path, Path]] = []  # an earlier export's file, set aside until we commit
     try:
+        for _temp, final in moves:
+            if final.exists():
+                previous = final.with_name(final.name + ".previous")
+                os.replace(final, previous)
+                kept.append((previous, final))
         with db.write() as conn:
             audit.record(
                 conn,
@@ -508,8 +514,20 @@ def _record_and_place(
             for temp, final in moves:
                 os.replace(temp, final)
                 placed.append(final)
-    except BaseException:
+    except BaseException as error:
         for final in placed:
             with contextlib.suppress(OSError):
                 final.unlink()
+        for previous, final in kept:  # the earlier export comes back whole
+            with contextlib.suppress(OSError):
+                os.replace(previous, final)
+        if isinstance(error, OSError):
+            raise LedgerError(
+                f"The report could not be saved ({error.strerror or error}): nothing was "
+                "changed, and an earlier export of the same name is as it was.",
+                code="export_failed",
+            ) from error
         raise
+    for previous, _final in kept:
+        with contextlib.suppress(OSError):
+            previous.unlink()

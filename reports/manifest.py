@@ -21,6 +21,8 @@ from reports.signing import ClinicKey, sign_bytes
 FORMAT = "sterile-ledger-manifest/1"
 SUFFIX = "-manifest.json"
 SIGNATURE_ALGORITHM = "rsa-pkcs1v15-sha256"
+# The signature block holds exactly these; verify refuses any other or a false fingerprint.
+SIGNATURE_FIELDS = frozenset({"algorithm", "certificate", "signer_fingerprint_sha256", "value"})
 
 
 def signed_payload(body: dict[str, Any]) -> bytes:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from reports.csv_writer import data_digest
 from reports.manifest import (
     SIGNATURE_ALGORITHM,
+    SIGNATURE_FIELDS,
     file_bytes,
     manifests_beside,
     read_manifest,
@@ -195,6 +196,20 @@ def _check_manifest(path: Path) -> tuple[VerifyResult | None, dict | None, str |
     except (KeyError, ValueError, UnicodeEncodeError):
         return VerifyResult(False, f"{name} has a damaged signature.", "manifest"), None, None
     signer = fingerprint(cert.public_bytes(serialization.Encoding.DER))
+    stated = signature.get("signer_fingerprint_sha256")
+    if set(signature) != SIGNATURE_FIELDS or stated != signer:
+        # What a reader sees in the file must be what was checked: no extra or false fields.
+        return (
+            VerifyResult(
+                False,
+                f"{name} was changed after it was signed: its signature block names "
+                f"key {stated}, but it was signed by key {signer}.",
+                "manifest",
+                signer,
+            ),
+            None,
+            signer,
+        )
     if path.read_bytes() != file_bytes(document):
         return (
             VerifyResult(False, f"{name} was changed after it was signed.", "manifest", signer),

@@ -164,6 +164,18 @@ def _use(
     unit = _find_unit(raw, scan)
     if unit is None:
         raise _Refuse(e.UnknownUnit(_unknown_message(scan)), None)
+    if (scan.lot is not None and scan.lot != unit.lot_number) or (
+        scan.expiry is not None and scan.expiry != unit.expiry
+    ):
+        printed = f"lot {scan.lot or '?'}, expiry {scan.expiry or '?'}"
+        raise _Refuse(
+            e.LabelMismatch(
+                f"The label says {printed}, but unit {unit.code} was received as lot "
+                f"{unit.lot_number}, expiry {unit.expiry.isoformat()}. Do not use it; set it aside "
+                "for the manager to check."
+            ),
+            unit.id,
+        )
     now = db.clock.now(conn)
     zone_name = raw.one(_TIMEZONE)
     tz = zone(zone_name[0]) if zone_name else clinic_tz(conn)
@@ -298,6 +310,7 @@ def _recorded(
         raw = Raw(conn)
         now = db.clock.now(conn)
         sid = session_id if raw.one(_SESSION_EXISTS, (session_id,)) else None
+        scanned = scanned.replace("\x00", "\\x00")  # as typed; PostgreSQL text holds no NUL
         (refusal_id,) = raw.one(
             _INSERT_REFUSAL, (sid, unit_id, scanned, error.code, error.message, by, raw.time(now))
         )

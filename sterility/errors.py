@@ -63,6 +63,12 @@ class DeeperThanPlanned(ScanRefused):
     code = "deeper_than_planned"
 
 
+class LabelMismatch(ScanRefused):
+    """The label's own lot or expiry differs from what was received: trust neither."""
+
+    code = "label_mismatch"
+
+
 class UnitBusy(ScanRefused):
     """Another workstation holds the unit's lock: we do not hang, we say so."""
 
@@ -83,6 +89,7 @@ REFUSALS: dict[str, type[ScanRefused]] = {
         SessionClosed,
         NoSuchSession,
         DeeperThanPlanned,
+        LabelMismatch,
         UnitBusy,
     )
 }

@@ -14,9 +14,11 @@ from sqlalchemy import Connection, insert, select, update
 from inventory import audit
 from inventory.barcode import normalise_gtin
 from inventory.catalog import product_by_gtin
+from inventory.clock import local_date
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
 from inventory.models import Lot, Product, Unit
+from inventory.settings import clinic_tz
 from inventory.text import clean
 from sterility.models import Recall, RecallItem, TreatmentSession, UnitUse
 
@@ -85,8 +87,9 @@ def enter_recall(
 ) -> RecallResult:
     """Record a notice, quarantine every matching unit on the shelf, return the trace."""
     gtin14 = normalise_gtin(gtin)
-    lots = [lot.strip() for lot in lots if lot.strip()]
-    serials = [s.strip() for s in (serials or []) if s.strip()]
+    # Lots and serials are at most 20 characters in GS1: longer text cannot be a lot.
+    lots = [clean(lot, "lot number", max_len=20) for lot in lots if lot.strip()]
+    serials = [clean(s, "serial", max_len=20) for s in (serials or []) if s.strip()]
     if not lots:
         raise InvalidInput("A recall names at least one lot (--lot).")
     reference = clean(reference, "recall notice's reference (--reference)")
@@ -103,7 +106,7 @@ def enter_recall(
                 reference=reference,
                 gtin=gtin14,
                 notice_text=notice_text,
-                notice_date=notice_date or now.date(),
+                notice_date=notice_date or local_date(now, clinic_tz(conn)),
                 entered_by=by,
                 entered_at=now,
             )

@@ -30,6 +30,7 @@ HEADLINES = {
     "session_closed": "This session is closed",
     "no_session": "No such session",
     "deeper_than_planned": "Deeper than planned",
+    "label_mismatch": "Do not use: label does not match",
     "unit_busy": "Busy: scan again",
 }
 

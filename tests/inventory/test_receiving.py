@@ -116,3 +116,32 @@ def test_unit_listing_filters_by_status_and_lot(db: Database, stocked) -> None:
         assert stock.count_by_status(conn)["in_stock"] == 21
     with db.read() as conn, pytest.raises(InvalidInput, match="not a unit status"):
         stock.list_units(conn, status="gone")
+
+
+def test_a_box_with_its_own_serial_still_holds_its_units(db: Database, products) -> None:
+    from inventory import catalog
+    from inventory.barcode import element_string
+
+    catalog.add_product(
+        db,
+        gtin="19506000100026",
+        maker="Lumina",
+        name="Box of 10",
+        kind="pen_cartridge",
+        needle_count=12,
+        needle_length_mm="0.5",
+        sterilization="EO",
+        units_per_pack=10,
+        by="Manager",
+    )
+    scan = element_string("19506000100026", date(2027, 1, 31), "P1", "BOXSN1")
+    result = receiving.receive(db, [scan], by="Manager")
+    assert result.units == 10
+    with db.read() as conn:
+        assert {u.serial for u in stock.list_units(conn, lot="P1")} == {None}
+
+
+def test_a_count_over_the_limit_is_refused(db: Database, products) -> None:
+    with pytest.raises(InvalidInput, match="at most 10000"):
+        receiving.receive(db, ["01095060001000291727013110C1\x1d3020000"], by="Manager")
+    assert _count(db, Unit) == 0

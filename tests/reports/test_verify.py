@@ -112,3 +112,44 @@ def test_common_pdf_readers_see_the_signature(exported: ExportResult) -> None:
     flip_byte(exported.pdf, exported.pdf.stat().st_size // 2)
     shown = subprocess.run(["pdfsig", str(exported.pdf)], capture_output=True, text=True)
     assert "Signature is Valid" not in shown.stdout
+
+
+def test_a_false_fingerprint_in_the_manifest_fails(exported: ExportResult) -> None:
+    from reports.manifest import file_bytes
+
+    assert exported.manifest is not None
+    document = read_manifest(exported.manifest)
+    assert document is not None
+    document["signature"]["signer_fingerprint_sha256"] = "DEAD BEEF"
+    exported.manifest.write_bytes(file_bytes(document))
+    result = verify_file(exported.manifest)
+    assert not result.ok
+    assert "names key DEAD BEEF" in result.sentence
+
+
+def test_a_failed_re_export_keeps_the_earlier_files(
+    db: Database, month: Month, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from inventory.errors import LedgerError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    first = export_compliance(db, START, END, pdf=out / "r.pdf", csv=out / "csv", by="M")
+    assert first.pdf is not None
+    before = {p: p.read_bytes() for p in [first.pdf, *first.csv_files]}
+    real_replace, calls = os.replace, []
+
+    def failing_replace(src, dst):
+        calls.append(dst)
+        if str(src).endswith(".partial") and len(calls) > 10:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(LedgerError, match="No space left on device"):
+        export_compliance(db, START, END, pdf=out / "r.pdf", csv=out / "csv", by="M")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert {p: p.read_bytes() for p in before} == before
+    assert not list(out.rglob("*.previous")) and not list(out.rglob("*.partial"))

@@ -238,3 +238,22 @@ def test_every_refusal_has_an_audit_event(db: Database, stocked) -> None:
             "SELECT count(*) FROM audit_event WHERE action = 'refuse'"
         ).scalar()
     assert report.ok and refusals == 2
+
+
+def test_a_scan_with_a_nul_byte_is_refused_and_recorded(db: Database, stocked) -> None:
+    sid = _session(db)
+    with pytest.raises(e.ScanUnreadable):
+        use_unit(db, sid, box(GTIN_05, "A100") + "\x00", by="Dr Haddad")
+    (row,) = _refusals(db)
+    assert row.reason == "unreadable" and row.scanned.endswith("\\x00")
+
+
+def test_a_label_that_disagrees_with_the_received_lot_is_refused(db: Database, stocked) -> None:
+    sid = _session(db, depth="1.5")
+    wrong_expiry = element_string(GTIN_ROLLER, date(2025, 1, 31), "R1", "SN0001")
+    with pytest.raises(e.LabelMismatch, match="received as lot R1, expiry 2027-01-31"):
+        use_unit(db, sid, wrong_expiry, by="Dr Haddad")
+    wrong_lot = element_string(GTIN_ROLLER, date(2027, 1, 31), "R2", "SN0001")
+    with pytest.raises(e.LabelMismatch, match="label says lot R2"):
+        use_unit(db, sid, wrong_lot, by="Dr Haddad")
+    assert [r.reason for r in _refusals(db)] == ["label_mismatch", "label_mismatch"]

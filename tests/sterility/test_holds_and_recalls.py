@@ -142,3 +142,22 @@ def test_closed_recall_keeps_history_and_still_blocks(db: Database, stocked) -> 
         use_unit(db, sid, _codes(stocked, "B200")[5], by="Dr H")
     with pytest.raises(InvalidInput, match="already closed"):
         recalls.close_recall(db, result.recall_id, note="again", by="Manager")
+
+
+def test_a_recall_lot_longer_than_a_gs1_lot_is_refused(db: Database, stocked) -> None:
+    with pytest.raises(InvalidInput, match="lot number is longer than 20"):
+        recalls.enter_recall(
+            db, gtin=GTIN_05, lots=["L" * 25], reference="R1", notice_text="x", by="Manager"
+        )
+
+
+def test_the_notice_date_defaults_to_the_clinics_date(db: Database, stocked, clock) -> None:
+    from datetime import UTC, date, datetime
+
+    clock.at = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # 09:30 on 11 March in Brisbane
+    recalls.enter_recall(
+        db, gtin=GTIN_05, lots=["A100"], reference="R1", notice_text="x", by="Manager"
+    )
+    with db.read() as conn:
+        (info,) = recalls.list_recalls(conn)
+    assert info.notice_date == date(2026, 3, 11)
