@@ -51,7 +51,7 @@ def application(argv: Sequence[str] = ()) -> QApplication:
 
 def make_window(db: Database, *, actor: str, db_url: str, prefs: Prefs | None = None) -> MainWindow:
     """The main window over an open ledger, with its own worker thread."""
-    worker = Worker()
+    worker, long_worker = Worker(), Worker()
     ctx = AppContext(
         db=db,
         actor=actor,
@@ -59,9 +59,11 @@ def make_window(db: Database, *, actor: str, db_url: str, prefs: Prefs | None = 
         prefs=prefs or Prefs(),
         db_url=db_url,
         data_dir=data_dir(),
+        long_worker=long_worker,
     )
     window = MainWindow(ctx)
     worker.setParent(window)
+    long_worker.setParent(window)
     return window
 
 

@@ -19,3 +19,5 @@ class AppContext:
     prefs: Prefs
     db_url: str
     data_dir: Path
+    long_worker: Worker | None = None
+    """A second thread for long work (report exports), so a chair scan never waits on one."""

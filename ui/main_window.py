@@ -40,6 +40,7 @@ from ui.screens.receive import ReceiveScreen
 from ui.screens.reports import ReportsScreen
 from ui.screens.settings import SettingsScreen
 from ui.widgets import standard_keys
+from ui.worker import Worker
 
 SCREENS: list[tuple[str, type[Screen]]] = [
     ("dashboard", DashboardScreen),
@@ -64,8 +65,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Sterile Ledger")
         self.setWindowIcon(icon("app"))
         self.setAccessibleName("Sterile Ledger")
-        ctx.worker.default_failure = lambda error: show_error(self, error)
-        ctx.worker.busy_changed.connect(self._busy)
+        for worker in self._workers():
+            worker.default_failure = lambda error: show_error(self, error)
+            worker.busy_changed.connect(self._busy)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -270,9 +272,13 @@ class MainWindow(QMainWindow):
         if not self.ctx.prefs.layout_forgotten:
             self.ctx.prefs.set_text("layout/screen", self._current or "dashboard")
             self.ctx.prefs.save_window(self)
-        self.ctx.worker.cancel_all()
-        self.ctx.worker.stop()
+        for worker in self._workers():
+            worker.cancel_all()
+            worker.stop()
         event.accept()
+
+    def _workers(self) -> list[Worker]:
+        return [w for w in (self.ctx.worker, self.ctx.long_worker) if w is not None]
 
 
 def _where(ctx: AppContext) -> str:

@@ -4,7 +4,9 @@ After anki's background operations (aqt/operations): the caller hands over a fun
 success/failure callbacks. The function runs on the worker thread, the callbacks run on
 the main thread, so widgets are touched only where Qt allows it and the window never
 freezes. One thread keeps the ledger's writes in the order the person made them, and
-each job opens its own short transaction through ``db.read()`` / ``db.write()``.
+each job opens its own short transaction through ``db.read()`` / ``db.write()``. The app
+runs two workers: one for the screens' short work, one for long report exports, so a chair
+scan never waits behind a report.
 """
 
 from __future__ import annotations

@@ -183,7 +183,7 @@ def open_window(
         screen: str | None = None, *, size: tuple[int, int] | None = (1280, 800), **filters: Any
     ) -> MainWindow:
         window = make_window(ledger, actor="Test Manager", db_url=ledger_url, prefs=prefs)
-        qtbot.addWidget(window, before_close_func=lambda w: w.ctx.worker.stop())
+        qtbot.addWidget(window, before_close_func=_stop_workers)
         if size is not None:  # None: as the workstation remembers it
             window.resize(*size)
         window.show()
@@ -197,4 +197,10 @@ def open_window(
 
     yield opener
     for window in windows:
-        window.ctx.worker.stop()
+        _stop_workers(window)
+
+
+def _stop_workers(window: MainWindow) -> None:
+    for worker in (window.ctx.worker, window.ctx.long_worker):
+        if worker is not None:
+            worker.stop()

@@ -16,7 +16,9 @@ W = TypeVar("W", bound=QWidget)
 
 def wait_idle(qtbot: QtBot, window: MainWindow, timeout: int = 10_000) -> None:
     """Until every background job has run and its result has reached the widgets."""
-    qtbot.waitUntil(lambda: window.ctx.worker.idle, timeout=timeout)
+    long = window.ctx.long_worker
+    qtbot.waitUntil(lambda: window.ctx.worker.idle and (long is None or long.idle),
+                    timeout=timeout)
 
 
 def find(root: QWidget, cls: type[W], name: str) -> W:

@@ -290,3 +290,21 @@ def test_the_chair_fits_a_1280_by_800_screen(
     assert chair.verdict.width() >= 0.75 * window.width()  # full width of the content area
     assert chair.verdict.height() >= 160
     assert chair.verdict.headline.font().pointSizeF() >= 20
+
+
+def test_a_chair_scan_does_not_wait_for_a_report_being_built(
+    qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult
+) -> None:
+    import threading
+
+    chair = open_chair(qtbot, open_window)
+    reports = chair.window().screens["reports"]
+    release = threading.Event()
+    long_job = reports.run_job(lambda job: release.wait(30), label="a long report")
+    try:
+        scan_unit(qtbot, chair, "U1-001")
+        assert chair.verdict.state == "ok"  # the verdict came while the report still runs
+        assert not long_job.is_cancelled() and not release.is_set()
+    finally:
+        release.set()
+    wait_idle(qtbot, chair.window())

@@ -68,8 +68,11 @@ class Screen(QWidget):
         *,
         label: str = "",
     ) -> Job:
-        """Like :meth:`run`, for long work that reports progress and can be cancelled."""
-        return self.ctx.worker.submit(
+        """Like :meth:`run`, for long work that reports progress and can be cancelled.
+
+        It runs on the long-work thread when there is one, so the chair stays instant.
+        """
+        return (self.ctx.long_worker or self.ctx.worker).submit(
             fn,
             success=success,
             failure=failure or self.show_error,
