@@ -124,7 +124,7 @@ def _resolve(conn: Connection, target: str, gtin: str | None):
     if len(products) > 1:
         raise InvalidInput(
             f"'{target}' names lots of several products ({', '.join(sorted(products))}); "
-            "add --gtin to say which."
+            "name the product (its GTIN) to say which."
         )
     return units
 

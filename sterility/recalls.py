@@ -91,10 +91,10 @@ def enter_recall(
     lots = [clean(lot, "lot number", max_len=20) for lot in lots if lot.strip()]
     serials = [clean(s, "serial", max_len=20) for s in (serials or []) if s.strip()]
     if not lots:
-        raise InvalidInput("A recall names at least one lot (--lot).")
-    reference = clean(reference, "recall notice's reference (--reference)")
+        raise InvalidInput("A recall names at least one lot.")
+    reference = clean(reference, "recall notice's reference")
     if not notice_text.strip():
-        raise InvalidInput("Keep the notice's text with the recall (--reason).")
+        raise InvalidInput("Keep the notice's text with the recall: it is required.")
     if serials and len(lots) != 1:
         raise InvalidInput("A recall of single serials names exactly one lot.")
     with db.write() as conn:
@@ -209,7 +209,7 @@ def trace_uses(
 def close_recall(db: Database, recall_id: int, *, note: str, by: str) -> None:
     """Close a handled notice with a note; its units stay blocked, its history stays."""
     if not note.strip():
-        raise InvalidInput("Say how the recall was handled (--note).")
+        raise InvalidInput("Say how the recall was handled: a note is required.")
     with db.write() as conn:
         row = conn.execute(select(Recall.closed_at).where(Recall.id == recall_id)).first()
         if row is None:
