@@ -25,7 +25,7 @@ from PySide6.QtGui import QColor
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select, tuple_
 
 from inventory.db import Database
-from ui.models.rows import ROW_ROLE, SORT_ROLE
+from ui.models.rows import ROW_ROLE, SORT_ROLE, read_only_flags
 from ui.worker import Worker
 
 Index = QModelIndex | QPersistentModelIndex
@@ -201,13 +201,7 @@ class PagedQueryModel(QAbstractTableModel):
             self._request_page()
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return read_only_flags(index)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

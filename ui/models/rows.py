@@ -56,6 +56,15 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (2, value if not isinstance(value, str) else value.casefold())
 
 
+def read_only_flags(index: Index) -> Qt.ItemFlag:
+    """Every table here is read-only: rows can be selected, never edited in place."""
+    if not index.isValid():
+        return Qt.ItemFlag.NoItemFlags
+    return (
+        Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+    )
+
+
 class RowsModel(QAbstractTableModel):
     """Rows held in memory; ``set_rows`` replaces them, ``sort`` keeps selections right."""
 
@@ -85,13 +94,7 @@ class RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return read_only_flags(index)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
