@@ -7,11 +7,12 @@ import contextlib
 import random
 from datetime import UTC, date, datetime, timedelta
 
+from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import func, select
 
 from commands.context import Context, whole
 from inventory import catalog, receiving, settings
-from inventory.barcode import element_string, gtin_check_digit_ok
+from inventory.barcode import element_string
 from inventory.clock import FixedClock
 from inventory.db import Database
 from inventory.errors import LedgerError
@@ -127,10 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def with_check_digit(body: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    gtin = body + str((10 - total % 10) % 10)
-    assert gtin_check_digit_ok(gtin.zfill(14))
-    return gtin
+    """A demo GTIN from its first 13 digits (biip computes the GS1 check digit)."""
+    return body + str(gs1_standard_check_digit(body))
 
 
 def _demo(args: argparse.Namespace, ctx: Context) -> int:

@@ -22,7 +22,7 @@ from inventory.clock import is_expired, show_local, zone
 from inventory.db import Database, DatabaseBusy
 from inventory.errors import BarcodeUnreadable
 from inventory.rawsql import Raw, read_date, read_time
-from inventory.settings import clinic_tz
+from inventory.settings import default_timezone
 from sterility import errors as e
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def _use(
         )
     now = db.clock.now(conn)
     zone_name = raw.one(_TIMEZONE)
-    tz = zone(zone_name[0]) if zone_name else clinic_tz(conn)
+    tz = zone(zone_name[0] if zone_name else default_timezone())
     name = f"Unit {unit.code} ({unit.name}, lot {unit.lot_number})"
 
     def verdict(reason: str, message: str, deeper: bool = False) -> Verdict:

@@ -75,6 +75,7 @@ def _move(
         now = db.clock.now(conn)
         changed: list[str] = []
         skipped: dict[str, str] = {}
+        changed_ids: list[int] = []
         recalled = _recalled_codes(conn, units) if action == "release" else set()
         for unit in units:
             if unit.status not in allowed_from:
@@ -83,11 +84,6 @@ def _move(
             if unit.code in recalled:
                 skipped[unit.code] = "is under a recall and cannot be released"
                 continue
-            conn.execute(
-                update(Unit)
-                .where(Unit.id == unit.id, Unit.status == unit.status)
-                .values(status=to_status, status_reason=reason, status_changed_at=now)
-            )
             audit.record(
                 conn,
                 at=now,
@@ -99,6 +95,13 @@ def _move(
                 new={"status": to_status, "reason": reason},
             )
             changed.append(unit.code)
+            changed_ids.append(unit.id)
+        # One statement for the lot; the write lock means no status moved since we read it.
+        conn.execute(
+            update(Unit)
+            .where(Unit.id.in_(changed_ids), Unit.status.in_(allowed_from))
+            .values(status=to_status, status_reason=reason, status_changed_at=now)
+        )
         if not changed:
             why = "; ".join(f"{code} {text}" for code, text in list(skipped.items())[:5])
             raise LedgerError(f"Nothing to {action} in {target}: {why}.", code="nothing_to_do")

@@ -157,13 +157,14 @@ def _quarantine_matching(
     if serials:
         query = query.where((Unit.serial.in_(serials)) | (Unit.code.in_(serials)))
     reason = f"recall {reference}"
+    units = conn.execute(query).all()
+    conn.execute(
+        update(Unit)
+        .where(Unit.id.in_([unit_id for unit_id, _code in units]))
+        .values(status="quarantined", status_reason=reason, status_changed_at=now)
+    )
     codes = []
-    for unit_id, code in conn.execute(query).all():
-        conn.execute(
-            update(Unit)
-            .where(Unit.id == unit_id)
-            .values(status="quarantined", status_reason=reason, status_changed_at=now)
-        )
+    for _unit_id, code in units:  # one audit event per unit that changed
         audit.record(
             conn,
             at=now,
