@@ -21,28 +21,20 @@ def setup_logging() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """A command when one is named; otherwise the desktop app, with the same --db and --by."""
     argv = sys.argv[1:] if argv is None else argv
     setup_logging()
     from commands.cli import build_parser
     from commands.cli import main as cli_main
+    from commands.context import default_actor
 
-    known, _rest = build_parser().parse_known_args(argv)
-    if known.command is None:
-        return open_desktop(argv)
-    return cli_main(argv)
+    known, rest = build_parser().parse_known_args(argv)
+    if known.command is not None:
+        return cli_main(argv)
+    from ui.app import run
 
-
-def open_desktop(argv: list[str]) -> int:
-    """The desktop app; until it exists on this install, say so plainly."""
-    try:
-        from ui.app import run
-    except ImportError:
-        sys.stderr.write(
-            "The desktop app is not part of this version yet. Use the commands: "
-            "python main.py --help\n"
-        )
-        return 2
-    return run(argv)
+    actor = (known.by or default_actor()).strip() or "unknown"
+    return run(rest, db_url=known.db, actor=actor)
 
 
 if __name__ == "__main__":

@@ -217,7 +217,8 @@ def bare_csv_same_sql(db_path: Path, out: Path) -> dict[str, object]:
     import csv
     from zoneinfo import ZoneInfo
 
-    from reports.data import USES_HEADER, Period, Sql, compliance_sections
+    from reports.compliance import USES_HEADER, compliance_sections
+    from reports.data import Period, Sql
 
     zone = ZoneInfo("Australia/Sydney")
     period = Period(date(2026, 1, 1), date(2027, 12, 31), zone)
@@ -379,12 +380,12 @@ def measure(name: str, db_path: Path, home: Path) -> dict[str, float]:
 
 def _child(name: str, db_path: Path, out: Path) -> None:
     imports = {
-        "app_pdf": "reports.export",
-        "app_csv": "reports.export",
-        "bare_csv_same_sql": "reports.data",
+        "app_pdf": ("reports.export", "reports.compliance", "reports.usage"),
+        "app_csv": ("reports.export", "reports.compliance", "reports.usage"),
+        "bare_csv_same_sql": ("reports.compliance",),
     }
-    if name in imports:
-        __import__(imports[name])  # import time is not report time
+    for module in imports.get(name, ()):
+        __import__(module)  # import time is not report time
     if name.startswith("app_"):
         import pyhanko.sign.signers  # noqa: F401 - imported on first signing otherwise
 

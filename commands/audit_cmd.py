@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from sqlalchemy import select
-
-from commands.context import Context, table, whole
+from commands.context import Context, add_json_flag, day, table, whole
 from inventory import audit
 from inventory.clock import show_local
-from inventory.models import AuditEvent
 from inventory.settings import clinic_tz
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from commands.cli import add_json_flag
-
     aud = sub.add_parser("audit", help="the audit trail")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     ver = aud_sub.add_parser("verify", help="check the whole hash chain")
@@ -24,6 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst = aud_sub.add_parser("list", help="the latest audit events")
     lst.add_argument("--limit", type=whole, default=50)
     lst.add_argument("--entity", help="only events about this kind of record (unit, lot...)")
+    lst.add_argument("--action", help="only this action (use, receive, refuse...)")
+    lst.add_argument("--actor", metavar="TEXT", help="who acted: names containing TEXT")
+    lst.add_argument("--record", help="only events about this record (a unit code, a number)")
+    lst.add_argument("--text", help="text in the before or after values")
+    lst.add_argument("--since", type=day, metavar="DATE", help="from this local date")
+    lst.add_argument("--until", type=day, metavar="DATE", help="through this local date")
     add_json_flag(lst)
     lst.set_defaults(handler=_list)
 
@@ -44,11 +45,11 @@ def _verify(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(args.limit)
-    if args.entity:
-        query = query.where(AuditEvent.entity == args.entity)
+    filters = {k: getattr(args, k) for k in ("entity", "action", "actor", "record", "text")}
     with ctx.db.read() as conn:
-        rows = conn.execute(query).all()
+        rows = audit.list_events(
+            conn, limit=args.limit, since=args.since, until=args.until, **filters
+        )
         tz = clinic_tz(conn)
     ctx.emit(
         [
@@ -74,7 +75,7 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
                     r.actor,
                     r.action,
                     f"{r.entity} {r.entity_id}",
-                    r.new_values[:60],
+                    audit.values_text(r.new_values)[:60],
                 ]
                 for r in rows
             ],

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from commands.context import Context, table
+from commands.context import Context, add_json_flag, table
 from inventory import backup
 from inventory.ledger import resolve_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from commands.cli import add_json_flag
-
     bp = sub.add_parser(
         "backup",
         help="copy the ledger safely, even while it is in use (SQLite)",

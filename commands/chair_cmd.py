@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from pathlib import Path
 
-from commands.context import Context, table, whole
+from commands.context import Context, add_json_flag, day, table, whole
 from inventory.clock import show_local
 from inventory.settings import clinic_tz
+from reports.trace_csv import write_trace_csv
 from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from commands.cli import add_json_flag
-
     ses = sub.add_parser("session", help="treatment sessions at the chair")
     ses_sub = ses.add_subparsers(dest="session_command", metavar="ACTION", required=True)
     opn = ses_sub.add_parser("open", help="open a session; prints its id")
@@ -63,11 +62,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     rec = sub.add_parser("recall", help="enter a recall notice")
     rec.add_argument("--gtin", required=True)
-    rec.add_argument("--lot", action="append", required=True, help="repeat for several lots")
-    rec.add_argument("--serial", action="append", help="only these serials of the lot")
+    rec.add_argument("--lot", action="append", default=[], help="repeat for several lots")
+    rec.add_argument(
+        "--serial",
+        action="append",
+        help="only these serials (of the one lot given, or of units received without a lot)",
+    )
     rec.add_argument("--reference", required=True, help="the notice's reference")
     rec.add_argument("--reason", required=True, help="the notice's text, kept verbatim")
-    rec.add_argument("--date", type=_date, help="the notice's date (YYYY-MM-DD)")
+    rec.add_argument("--date", type=day, help="the notice's date (YYYY-MM-DD)")
     add_json_flag(rec)
     rec.set_defaults(handler=_recall)
     rclose = sub.add_parser("recall-close", help="close a handled recall with a note")
@@ -82,16 +85,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     tr = sub.add_parser("trace", help="sessions and clients that used units of a lot")
     tr.add_argument("--gtin", required=True)
-    tr.add_argument("--lot", action="append", required=True)
+    tr.add_argument("--lot", action="append", default=[])
+    tr.add_argument("--serial", action="append", help="only these serials")
+    tr.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="write the trace to this CSV file (for calling the clients back) instead of a table",
+    )
     add_json_flag(tr)
     tr.set_defaults(handler=_trace)
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
 
 
 def _open(args: argparse.Namespace, ctx: Context) -> int:
@@ -280,6 +284,14 @@ def _recalls(args: argparse.Namespace, ctx: Context) -> int:
 
 def _trace(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db.read() as conn:
-        rows = recalls.trace_uses(conn, args.gtin, args.lot)
-    ctx.emit([r.as_dict() for r in rows], _trace_table(rows, ctx))
+        rows = recalls.trace_uses(conn, args.gtin, args.lot, args.serial)
+        tz = clinic_tz(conn)
+    if args.csv is None:
+        ctx.emit([r.as_dict() for r in rows], _trace_table(rows, ctx))
+        return 0
+    written = write_trace_csv(args.csv, rows, tz)
+    ctx.emit(
+        {"csv": str(args.csv), "rows": written},
+        f"Wrote {written} row{'' if written == 1 else 's'} to {args.csv}.",
+    )
     return 0

@@ -26,6 +26,16 @@ log = logging.getLogger("sterile_ledger")
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
+# What to type next, for refusals whose sentence (shared with the desktop app) names no command.
+HINTS = {
+    "damaged": "Restore a backup with: python main.py restore FILE",
+    "unknown_product": "Add it with: python main.py catalog add --gtin {gtin} --maker MAKER "
+    "--name NAME --kind pen_cartridge --needles 12 --length-mm 0.5 --sterilization EO "
+    "--units-per-pack 10",
+    "read_only": "Or choose another database with --db URL or STERILE_LEDGER_DB.",
+    "network_mount": "Choose another database with --db URL or STERILE_LEDGER_DB.",
+}
+
 MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd, db_cmd, report_cmd, backup_cmd)
 
 
@@ -79,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ctx.as_json:
             ctx.emit({"refused": exc.code, "message": exc.message}, "")
         sys.stderr.write(f"Refused: {exc.message}\n")
+        hint = HINTS.get(exc.code)
+        if hint:
+            sys.stderr.write(hint.format(gtin=getattr(exc, "gtin", "GTIN")) + "\n")
         return EXIT_REFUSED
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted: nothing half-written was kept.\n")
@@ -93,9 +106,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         ctx.close()
 
-
-def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    """Every listing command also takes --json after its name."""
-    parser.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON for scripts"
-    )

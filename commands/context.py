@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TextIO
 
 from inventory.db import Database
@@ -50,6 +51,21 @@ class Context:
             self.out.write("\n")
         else:
             self.out.write(text.rstrip("\n") + "\n")
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    """Every listing command also takes --json after its name."""
+    parser.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON for scripts"
+    )
+
+
+def day(text: str) -> date:
+    """An argparse type: a calendar date YYYY-MM-DD, else a usage error (exit 2)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
 
 
 MAX_WHOLE = 2**31 - 1  # the largest integer every database column here holds

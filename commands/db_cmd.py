@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 
-from commands.context import Context
+from commands.context import Context, add_json_flag
 from inventory.errors import InvalidInput
 from inventory.roles import create_readonly_role
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from commands.cli import add_json_flag
-
     dbp = sub.add_parser("db", help="database administration (PostgreSQL roles)")
     db_sub = dbp.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     role = db_sub.add_parser("readonly-role", help="create a read-only login for inspectors")

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import func, select
 
-from commands.context import Context, whole
+from commands.context import Context, add_json_flag, whole
 from inventory import catalog, receiving, settings
 from inventory.barcode import element_string
 from inventory.clock import FixedClock
@@ -121,8 +121,6 @@ AREAS = [
 def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="fill an empty ledger with a realistic demo clinic")
     demo.add_argument("--seed", type=whole, default=7)
-    from commands.cli import add_json_flag
-
     add_json_flag(demo)
     demo.set_defaults(handler=_demo)
 

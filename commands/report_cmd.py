@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from commands.context import Context
+from commands.context import Context, add_json_flag, day
 
 if TYPE_CHECKING:
     from reports.export import ExportResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from commands.cli import add_json_flag
-
     rep = sub.add_parser("report", help="export the compliance or usage report (PDF and CSV)")
     rep_sub = rep.add_subparsers(dest="report_command", metavar="REPORT", required=True)
     for kind, text in (
@@ -28,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "--from",
             dest="start",
             required=True,
-            type=_date,
+            type=day,
             metavar="DATE",
             help="first day of the period (YYYY-MM-DD, clinic's calendar)",
         )
@@ -36,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "--to",
             dest="end",
             required=True,
-            type=_date,
+            type=day,
             metavar="DATE",
             help="last day of the period, included",
         )
@@ -67,12 +64,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(ver)
     ver.set_defaults(handler=_verify)
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
 
 
 def _report(args: argparse.Namespace, ctx: Context) -> int:

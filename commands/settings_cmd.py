@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from commands.context import Context, table
+from commands.context import Context, add_json_flag, table
 from inventory import settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from commands.cli import add_json_flag
-
     st = sub.add_parser("settings", help="clinic name, licence number, time zone")
     st_sub = st.add_subparsers(dest="settings_command", metavar="ACTION", required=True)
     show = st_sub.add_parser("show")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from commands.context import Context, table, whole
+from commands.context import Context, add_json_flag, table, whole
 from inventory import catalog, receiving, stock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from commands.cli import add_json_flag
-
     cat = sub.add_parser("catalog", help="the product catalogue")
     cat_sub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
     add = cat_sub.add_parser("add", help="add a product (a GTIN printed on a box)")
@@ -50,10 +48,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(rec)
     rec.set_defaults(handler=_receive)
 
-    units = sub.add_parser("units", help="list units with lot, expiry and status")
-    units.add_argument("--lot")
+    units = sub.add_parser(
+        "units",
+        help="list units with lot, expiry and status",
+        description="Units first-expiring first; the filters mean what the Inventory "
+        "screen's filters mean.",
+    )
+    units.add_argument("--lot", help="exactly this lot number")
+    units.add_argument("--lot-contains", metavar="TEXT", help="lot numbers containing TEXT")
     units.add_argument("--status", help="in_stock, used, quarantined or wasted")
     units.add_argument("--gtin")
+    units.add_argument("--expiry", choices=["expired", "30", "60", "90"],
+                       help="expired, or expiring within 30, 60 or 90 days")
     units.add_argument("--limit", type=whole)
     add_json_flag(units)
     units.set_defaults(handler=_units)
@@ -136,7 +142,14 @@ def _receive(args: argparse.Namespace, ctx: Context) -> int:
 def _units(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db.read() as conn:
         rows = stock.list_units(
-            conn, lot=args.lot, status=args.status, gtin=args.gtin, limit=args.limit
+            conn,
+            clock=ctx.db.clock,
+            limit=args.limit,
+            lot=args.lot,
+            lot_contains=args.lot_contains,
+            status=args.status,
+            gtin=args.gtin,
+            expiry=args.expiry,
         )
     ctx.emit(
         [r.as_dict() for r in rows],

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, Select, bindparam, insert, or_, select
 
+from inventory.clock import clinic_tz
+from inventory.listing import Listing, contains
 from inventory.models import AuditEvent
-from inventory.rawsql import Raw
+from inventory.rawsql import Raw, Statement
 
 GENESIS = "0" * 64
 
@@ -63,11 +66,9 @@ class Stamp:
     hash: str
 
 
-_LAST = "SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1"
-_INSERT = (
-    "INSERT INTO audit_event (id, at, actor, action, entity, entity_id, old_values, "
-    "new_values, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_EVENTS = AuditEvent.__table__
+_LAST = Statement(select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1))
+_INSERT = Statement(insert(_EVENTS).values({c.name: bindparam(c.name) for c in _EVENTS.columns}))
 
 
 def record(
@@ -83,7 +84,8 @@ def record(
 ) -> Stamp:
     """Append one event in the caller's write transaction (which holds the write lock).
 
-    Plain driver statements: this runs on every change, the chair scan included.
+    Through the driver (:mod:`inventory.rawsql`): this runs on every change, the chair
+    scan included.
     """
     raw = conn if isinstance(conn, Raw) else Raw(conn)
     last = raw.one(_LAST)
@@ -94,7 +96,18 @@ def record(
     digest = event_hash(number, at, actor, action, entity, key, old_text, new_text, prev)
     raw.run(
         _INSERT,
-        (number, raw.time(at), actor, action, entity, key, old_text, new_text, prev, digest),
+        {
+            "id": number,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": key,
+            "old_values": old_text,
+            "new_values": new_text,
+            "prev_hash": prev,
+            "hash": digest,
+        },
     )
     return Stamp(number=number, at=at, hash=digest)
 
@@ -171,3 +184,87 @@ def verify(conn: Connection) -> ChainReport:
 def newest_event_time(conn: Connection) -> datetime | None:
     """When the last event was written: the app warns if the PC clock is behind it."""
     return conn.execute(select(AuditEvent.at).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+
+
+# --- reading the trail -------------------------------------------------------------------
+
+
+def _events(filters: Mapping[str, Any], tz: ZoneInfo) -> Select[Any]:
+    """The trail filtered: who (contains), action, record type, record, text, local dates."""
+    query = select(
+        AuditEvent.id,
+        AuditEvent.at,
+        AuditEvent.actor,
+        AuditEvent.action,
+        AuditEvent.entity,
+        AuditEvent.entity_id,
+        AuditEvent.old_values,
+        AuditEvent.new_values,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+    )
+    if filters.get("actor"):
+        query = query.where(AuditEvent.actor.ilike(contains(str(filters["actor"])), "\\"))
+    if filters.get("action"):
+        query = query.where(AuditEvent.action == filters["action"])
+    if filters.get("entity"):
+        query = query.where(AuditEvent.entity == filters["entity"])
+    if filters.get("record"):
+        query = query.where(AuditEvent.entity_id == str(filters["record"]).strip())
+    if filters.get("text"):
+        pattern = contains(str(filters["text"]))
+        query = query.where(
+            or_(
+                AuditEvent.new_values.ilike(pattern, escape="\\"),
+                AuditEvent.old_values.ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.get("since"):  # a local date: from its midnight, clinic time
+        start = datetime.combine(filters["since"], time(), tz).astimezone(UTC)
+        query = query.where(AuditEvent.at >= start)
+    if filters.get("until"):  # through the end of that local day
+        end = datetime.combine(filters["until"] + timedelta(days=1), time(), tz)
+        query = query.where(AuditEvent.at < end.astimezone(UTC))
+    return query
+
+
+EVENTS = Listing(
+    build=_events,
+    key=AuditEvent.__table__.c.id,
+    sorts={
+        "id": AuditEvent.id,
+        "at": AuditEvent.at,
+        "actor": AuditEvent.actor,
+        "action": AuditEvent.action,
+        "entity": AuditEvent.entity,
+        "entity_id": AuditEvent.entity_id,
+    },
+    default_sort="id",
+    default_descending=True,
+    context=lambda conn, _clock: clinic_tz(conn),
+)
+
+
+def list_events(conn: Connection, *, limit: int = 50, **filters: Any) -> list[Row]:
+    """The newest events matching the filters (the ``audit list`` command)."""
+    return list(conn.execute(EVENTS.statement(filters, clinic_tz(conn), limit=limit)).all())
+
+
+def kinds(conn: Connection) -> tuple[list[str], list[str]]:
+    """The actions and record types that occur in the trail, for filter choices."""
+    actions = conn.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    entities = conn.execute(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity))
+    return list(actions.scalars()), list(entities.scalars())
+
+
+def values_text(raw: str | None) -> str:
+    """Stored JSON shown compactly: a value, or key: value pairs."""
+    if raw in (None, "null"):
+        return ""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)

@@ -1,6 +1,6 @@
 """Backups of the SQLite ledger, and restoring one: a copy is only as good as its check.
 
-Copies are made through SQLite's online backup API (inventory.schema.copy_sqlite), never
+Copies are made through SQLite's online backup API (inventory.sqlite_copy), never
 by copying the file: records still in the -wal file would be missing. The app makes one
 automatically once a day and before every migration or restore; a person makes one with
 ``python main.py backup``. Only the daily copies in ``backups/`` are pruned, to the
@@ -11,6 +11,7 @@ A PostgreSQL ledger lives on a server whose own tools (pg_dump, pg_restore) back
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -29,19 +30,32 @@ from inventory.clock import Clock, DatabaseClock
 from inventory.db import (
     LOCK_TIMEOUT_S,
     Database,
-    DatabaseDamaged,
     make_engine,
-    read_only_uri,
     sqlite_path,
     translate_db_errors,
 )
-from inventory.errors import DatabaseProblem, InvalidInput, LedgerError, SchemaTooNew
+from inventory.errors import (
+    BackupFailed,
+    BackupUnusable,
+    DatabaseDamaged,
+    DatabaseProblem,
+    InvalidInput,
+    LedgerError,
+    SchemaTooNew,
+)
 from inventory.settings import read_all
+from inventory.sqlite_copy import (
+    BACKUP_STAMP,
+    SQLITE_MAGIC,
+    backup_sqlite,
+    copy_checked,
+    copy_sqlite,
+    fsync_file,
+)
 
 DAILY, MANUAL, BEFORE_RESTORE, DAMAGED = "daily", "manual", "before-restore", "damaged"
 DEFAULT_KEEP = 14
 DAY = timedelta(hours=24)
-SQLITE_MAGIC = b"SQLite format 3\x00"
 # A hidden half-written copy older than this belongs to a process that died.
 STALE_PARTIAL_S = 3600
 
@@ -50,18 +64,6 @@ POSTGRES_ADVICE = (
     "with: pg_dump --format=custom --file=ledger.dump DBNAME. Restore with: pg_restore "
     "--clean --if-exists --dbname=DBNAME ledger.dump. See 'Backups and restore' in the README."
 )
-
-
-class BackupUnusable(LedgerError):
-    """A file offered for restore that fails its checks: nothing was changed."""
-
-    code = "backup_unusable"
-
-
-class BackupFailed(LedgerError):
-    """A backup could not be written where it was asked for; the ledger is unchanged."""
-
-    code = "backup_failed"
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def list_backups(path: Path) -> list[BackupFile]:
     for entry in folder.iterdir():
         match = pattern.match(entry.name)
         if match and entry.is_file():
-            made = datetime.strptime(match[1], schema.BACKUP_STAMP).replace(tzinfo=UTC)
+            made = datetime.strptime(match[1], BACKUP_STAMP).replace(tzinfo=UTC)
             found.append(BackupFile(entry, made, match[2]))
     return sorted(found, key=lambda b: (b.made_at, b.path.name), reverse=True)
 
@@ -168,7 +170,7 @@ def daily_backup(db: Database, path: Path) -> Path | None:
     remove_stale_partials(backup_folder(path))
     if not backup_due(list_backups(path), now):
         return None
-    made = schema.backup_sqlite(path, backup_folder(path), DAILY, now=now)
+    made = backup_sqlite(path, backup_folder(path), DAILY, now=now)
     prune(path, keep, spare=made)
     return made
 
@@ -200,12 +202,12 @@ def backup_to(db: Database, dest: Path | None = None) -> Path:
     now = datetime.now(UTC)
     if dest is None:
         try:
-            return schema.backup_sqlite(path, backup_folder(path), MANUAL, now=now)
+            return backup_sqlite(path, backup_folder(path), MANUAL, now=now)
         except (OSError, sqlite3.Error, DatabaseProblem) as exc:
             _backup_failed(backup_folder(path), exc)
     dest = dest.expanduser()
     if dest.is_dir():
-        target = dest / f"{path.stem}-{now.strftime(schema.BACKUP_STAMP)}-{MANUAL}.sqlite3"
+        target = dest / f"{path.stem}-{now.strftime(BACKUP_STAMP)}-{MANUAL}.sqlite3"
     else:
         target = dest
     if target.exists():
@@ -216,7 +218,7 @@ def backup_to(db: Database, dest: Path | None = None) -> Path:
     if not target.parent.is_dir():
         raise InvalidInput(f"The folder {target.parent} does not exist.")
     try:
-        return schema.copy_sqlite(path, target)
+        return copy_sqlite(path, target)
     except (OSError, sqlite3.Error, DatabaseProblem) as exc:
         _backup_failed(target, exc)
 
@@ -283,18 +285,9 @@ def _copy_and_check(file: Path, scratch: Path) -> BackupCheck:
         if fh.read(16) != SQLITE_MAGIC:
             raise BackupUnusable(f"{name} is not a Sterile Ledger backup (not a database file).")
     try:
-        src = sqlite3.connect(read_only_uri(file), uri=True, timeout=LOCK_TIMEOUT_S)
-        try:
-            dst = sqlite3.connect(scratch)
-            try:
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode=DELETE")
-                problems = [row[0] for row in dst.execute("PRAGMA integrity_check(5)")]
-                tables = {row[0] for row in dst.execute("SELECT name FROM sqlite_master")}
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        problems = copy_checked(file, scratch, check="integrity_check")
+        with contextlib.closing(sqlite3.connect(scratch)) as copy:
+            tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as exc:
         what = "is damaged" if "malformed" in str(exc) else "cannot be read as a database"
         raise BackupUnusable(
@@ -331,9 +324,9 @@ def _keep_current(path: Path) -> Path:
     """Copy the ledger about to be replaced; a damaged one is kept byte for byte."""
     folder = backup_folder(path)
     try:
-        return schema.backup_sqlite(path, folder, BEFORE_RESTORE)
+        return backup_sqlite(path, folder, BEFORE_RESTORE)
     except (DatabaseDamaged, sqlite3.DatabaseError):
-        stamp = datetime.now(UTC).strftime(schema.BACKUP_STAMP)
+        stamp = datetime.now(UTC).strftime(BACKUP_STAMP)
         target = folder / f"{path.stem}-{stamp}-{DAMAGED}.sqlite3"
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
@@ -394,6 +387,6 @@ def _replace(path: Path, scratch: Path) -> None:
             pass  # damaged beyond what SQLite will write into: replace the file below
     for side in ("-wal", "-shm", "-journal"):
         Path(f"{path}{side}").unlink(missing_ok=True)
-    schema.fsync_file(scratch)
+    fsync_file(scratch)
     os.replace(scratch, path)
-    schema.fsync_file(path.parent)
+    fsync_file(path.parent)

@@ -16,6 +16,7 @@ from inventory.models import (
     MIN_NEEDLE_UM,
     PRODUCT_KINDS,
     STERILIZATION_METHODS,
+    Lot,
     Product,
 )
 from inventory.text import clean
@@ -161,16 +162,27 @@ def product_by_id(conn: Connection, product_id: int) -> ProductInfo:
 
 
 def product_by_gtin(conn: Connection, gtin: str) -> ProductInfo:
-    """The product for a GTIN; NotFound names the command that adds it."""
+    """The product for a GTIN; UnknownProduct carries the GTIN for the face to offer adding it."""
     gtin14 = normalise_gtin(gtin)
     row = conn.execute(select(*_COLUMNS).where(Product.gtin == gtin14)).first()
     if row is None:
         raise UnknownProduct(
-            f"GTIN {gtin14} is not in the catalogue. Add the product first: python main.py "
-            f"catalog add --gtin {gtin14} --maker MAKER --name NAME --kind pen_cartridge "
-            "--needles 12 --length-mm 0.5 --sterilization EO --units-per-pack 10"
+            f"GTIN {gtin14} is not in the catalogue. Add the product first (its maker, "
+            "name, kind, needles, needle length, sterilisation and units per pack).",
+            gtin=gtin14,
         )
     return ProductInfo(*row)
+
+
+def lot_numbers(conn: Connection, gtin: str) -> list[str]:
+    """The product's lot numbers, first-expiring first (a recall picks among them)."""
+    product = product_by_gtin(conn, gtin)
+    query = (
+        select(Lot.lot_number)
+        .where(Lot.product_id == product.id, Lot.lot_number.is_not(None))
+        .order_by(Lot.expiry, Lot.lot_number)
+    )
+    return [lot for lot in conn.execute(query).scalars() if lot is not None]
 
 
 def list_products(conn: Connection) -> list[ProductInfo]:

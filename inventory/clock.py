@@ -13,9 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, select, text
 
 from inventory.errors import InvalidInput
+from inventory.models import Setting
+from inventory.rawsql import Raw, Statement
 
 
 class Clock(Protocol):
@@ -56,6 +58,30 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidInput(
             f"'{name}' is not a time zone name. Use a name like Europe/London or Australia/Sydney."
         ) from exc
+
+
+def default_timezone() -> str:
+    """This computer's zone, the best first guess for a new clinic."""
+    try:
+        import tzlocal
+
+        return tzlocal.get_localzone_name() or "UTC"
+    except Exception:
+        return "UTC"
+
+
+_SETTING = Setting.__table__
+_TIMEZONE = Statement(select(_SETTING.c.value).where(_SETTING.c.key == bindparam("key")))
+
+
+def clinic_tz(conn: Connection | Raw) -> ZoneInfo:
+    """The clinic's zone: expiry is checked against the clinic's local date.
+
+    The one reader of the setting (the chair scan included, hence the driver path).
+    """
+    raw = conn if isinstance(conn, Raw) else Raw(conn)
+    found = raw.one(_TIMEZONE, {"key": "timezone"})
+    return zone(found[0] if found and found[0] else default_timezone())
 
 
 def end_of_month(year: int, month: int) -> date:

@@ -20,36 +20,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from inventory.clock import Clock, DatabaseClock
-from inventory.errors import DatabaseProblem
+from inventory.errors import (
+    DatabaseBusy,
+    DatabaseDamaged,
+    DatabaseProblem,
+    DatabaseReadOnly,
+    DiskFull,
+)
 
 # Any constant works; it names "the ledger's write lock" among advisory locks.
 WRITE_LOCK_KEY = 0x51E21E
 # How long a workstation waits for a lock held by another before saying so.
 LOCK_TIMEOUT_S = 3.0
-
-
-class DatabaseBusy(DatabaseProblem):
-    """Another workstation or program holds the lock we need; nothing was saved."""
-
-    code = "busy"
-
-
-class DatabaseDamaged(DatabaseProblem):
-    """The file is not a database, or a page of it is damaged: restore a backup."""
-
-    code = "damaged"
-
-
-class DatabaseReadOnly(DatabaseProblem):
-    """The file, folder or login cannot be written: the ledger can only be read."""
-
-    code = "read_only"
-
-
-class DiskFull(DatabaseProblem):
-    """No space left for the write: it was rolled back whole, earlier records are intact."""
-
-    code = "disk_full"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -219,7 +201,7 @@ def explain(orig: BaseException | None) -> DatabaseProblem | None:
     if "file is not a database" in msg or "malformed" in msg:
         return DatabaseDamaged(
             "The database file is damaged or is not a Sterile Ledger database. "
-            "Nothing was saved. Restore the latest backup with: python main.py restore FILE"
+            "Nothing was saved. Restore the latest usable backup."
         )
     if type(orig).__name__ == "OperationalError" and (
         "could not connect" in msg or "connection" in msg

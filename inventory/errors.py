@@ -46,6 +46,10 @@ class UnknownProduct(LedgerError):
 
     code = "unknown_product"
 
+    def __init__(self, message: str, *, gtin: str = "") -> None:
+        super().__init__(message)
+        self.gtin = gtin
+
 
 class LotExpiryConflict(LedgerError):
     """A second expiry date for the same GTIN and lot: one lot has one expiry."""
@@ -65,7 +69,43 @@ class DatabaseProblem(LedgerError):
     code = "database"
 
 
+class DatabaseBusy(DatabaseProblem):
+    """Another workstation or program holds the lock we need; nothing was saved."""
+
+    code = "busy"
+
+
+class DatabaseDamaged(DatabaseProblem):
+    """The file is not a database, or a page of it is damaged: restore a backup."""
+
+    code = "damaged"
+
+
+class DatabaseReadOnly(DatabaseProblem):
+    """The file, folder or login cannot be written: the ledger can only be read."""
+
+    code = "read_only"
+
+
+class DiskFull(DatabaseProblem):
+    """No space left for the write: it was rolled back whole, earlier records are intact."""
+
+    code = "disk_full"
+
+
 class SchemaTooNew(DatabaseProblem):
     """The database was written by a newer version of Sterile Ledger."""
 
     code = "schema_too_new"
+
+
+class BackupUnusable(LedgerError):
+    """A file offered for restore that fails its checks: nothing was changed."""
+
+    code = "backup_unusable"
+
+
+class BackupFailed(LedgerError):
+    """A backup could not be written where it was asked for; the ledger is unchanged."""
+
+    code = "backup_failed"

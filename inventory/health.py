@@ -22,19 +22,18 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from inventory import audit
-from inventory.backup import SQLITE_MAGIC, backup_folder, daily_backup, list_backups
+from inventory.backup import backup_folder, daily_backup, list_backups
 from inventory.clock import show_local
 from inventory.db import (
     LOCK_TIMEOUT_S,
     Database,
-    DatabaseDamaged,
-    DatabaseReadOnly,
     explain,
     read_only_uri,
 )
-from inventory.errors import DatabaseProblem, LedgerError
+from inventory.errors import DatabaseDamaged, DatabaseProblem, DatabaseReadOnly, LedgerError
 from inventory.models import AuditEvent
 from inventory.settings import clinic_tz
+from inventory.sqlite_copy import SQLITE_MAGIC
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def check_file(path: Path) -> str | None:
     if reason and (not path.exists() or path.stat().st_size == 0):
         raise DatabaseReadOnly(
             f"A new ledger cannot be created at {path}: {reason}. Choose a folder you can "
-            "write to (--db or STERILE_LEDGER_DB)."
+            "write to for the ledger."
         )
     return reason
 
@@ -124,8 +123,8 @@ def damaged_sentence(path: Path, what: str) -> str:
     else:
         where = f"No backups were found in {backup_folder(path)}."
     return (
-        f"{path.name} {what}. Nothing was changed. {where} Restore one with: "
-        "python main.py restore FILE"
+        f"{path.name} {what}. Nothing was changed. {where} Restore the newest one that "
+        "is usable."
     )
 
 
@@ -220,7 +219,7 @@ def after_open(db: Database, path: Path | None, read_only_reason: str | None) ->
             log.warning("daily backup failed: %s", why)
             notes.append(
                 f"Today's automatic backup could not be made ({why}). Your records are "
-                "safe; make a backup soon with: python main.py backup"
+                "safe; make a backup by hand soon."
             )
     clock = clock_warning(db)
     if clock:

@@ -14,12 +14,12 @@ from inventory import health, schema
 from inventory.clock import Clock, DatabaseClock
 from inventory.db import (
     Database,
-    DatabaseReadOnly,
     env_database_url,
     make_engine,
     sqlite_path,
     translate_db_errors,
 )
+from inventory.errors import DatabaseReadOnly
 from inventory.mounts import check_not_network
 from inventory.paths import default_database_url
 from inventory.roles import can_write

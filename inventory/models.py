@@ -84,7 +84,8 @@ class Lot(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
-    lot_number: Mapped[str] = mapped_column(String(20))
+    lot_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """None for a serial-only label's batch (one per product and expiry)."""
     expiry: Mapped[date] = mapped_column(Date, index=True)
     production: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

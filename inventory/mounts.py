@@ -159,7 +159,6 @@ def check_not_network(path: Path, mounts_text: str | None = None) -> None:
         f"The database file {shown} is on a network share "
         f"({mount.fstype} at {mount.mountpoint}); SQLite on a network share can "
         "lose or corrupt records. Keep the file on this computer's own disk, or "
-        "for several workstations use PostgreSQL "
-        "(--db postgresql+psycopg://...).",
+        "for several workstations use a PostgreSQL database (postgresql+psycopg://...).",
         code="network_mount",
     )

@@ -21,7 +21,7 @@ def create_readonly_role(db: Database, role: str, password: str | None) -> list[
     if db.dialect != "postgresql":
         raise InvalidInput(
             "A read-only role is a PostgreSQL feature. For a SQLite file, give the "
-            "inspector a copy (python main.py backup) or a read-only file."
+            "inspector a backup copy or a read-only file."
         )
     if not _NAME.match(role):
         raise InvalidInput(f"'{role}' is not a usable role name (lower-case letters, digits, _).")

@@ -6,10 +6,7 @@ is refused before anything is written: an older app could misread or damage it.
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -18,14 +15,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from inventory.db import (
-    LOCK_TIMEOUT_S,
-    DatabaseDamaged,
-    read_only_uri,
-    sqlite_path,
-    translate_db_errors,
-)
+from inventory.db import sqlite_path
 from inventory.errors import DatabaseProblem, SchemaTooNew
+from inventory.sqlite_copy import backup_sqlite
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -83,9 +75,28 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> SchemaState:
     if before.current is not None and path is not None and path.exists():
         backup_sqlite(path, (backup_dir or path.parent / "backups"), f"before-{before.head}")
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds a table to change a column; with foreign keys enforced,
+            # dropping the old copy of a referenced table would fail. SQLite's own
+            # procedure: keys off outside the transaction, check them all before commit.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseProblem(
+                            f"The update to schema {before.head} would break {len(broken)} "
+                            "links between records, so it was not made. Nothing was changed.",
+                            code="migration_failed",
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     return state(engine)
 
 
@@ -96,69 +107,3 @@ def _may_migrate(engine: Engine) -> bool:
         return conn.exec_driver_sql(
             "SELECT current_setting('default_transaction_read_only') = 'off'"
         ).scalar_one()
-
-
-BACKUP_STAMP = "%Y%m%dT%H%M%S%fZ"
-
-
-def backup_sqlite(
-    path: Path, folder: Path, label: str, *, now: datetime | None = None
-) -> Path:
-    """A consistent copy named ``<stem>-<UTC time>-<label>.sqlite3`` in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime(BACKUP_STAMP)
-    return copy_sqlite(path, folder / f"{path.stem}-{stamp}-{label}.sqlite3")
-
-
-def copy_sqlite(path: Path, target: Path) -> Path:
-    """Copy through SQLite's online backup API (never a plain file copy), then check it.
-
-    The API copies one consistent snapshot, records still in the -wal file included,
-    while other programs keep writing. The copy is written under a hidden ``.partial``
-    name and renamed only once complete, checked and on disk, so a crash or a full disk
-    never leaves a half copy that looks like a backup. The copy is a single file
-    (rollback journal), so it can be read from a read-only stick or folder.
-    """
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        with translate_db_errors():
-            src = sqlite3.connect(read_only_uri(path), uri=True, timeout=LOCK_TIMEOUT_S)
-            try:
-                dst = sqlite3.connect(partial)
-                try:
-                    src.backup(dst)
-                    dst.execute("PRAGMA journal_mode=DELETE")
-                    problems = dst.execute("PRAGMA quick_check").fetchall()
-                finally:
-                    dst.close()
-            finally:
-                src.close()
-        if problems != [("ok",)]:
-            raise DatabaseDamaged(
-                f"{path.name} has damaged pages, so no backup was made from it. "
-                "Restore the latest backup with: python main.py restore FILE"
-            )
-        fsync_file(partial)
-        os.replace(partial, target)
-        fsync_file(target.parent)
-    finally:
-        for leftover in (partial, *(Path(f"{partial}{s}") for s in ("-journal", "-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
-    return target
-
-
-def fsync_file(path: Path) -> None:
-    """Push a file, or a folder's list of names, to the disk before we rely on it.
-
-    Windows cannot open a folder this way; there the rename is durable on its own.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

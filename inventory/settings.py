@@ -8,22 +8,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from inventory import audit
-from inventory.clock import zone
+from inventory.clock import clinic_tz, default_timezone, zone
 from inventory.db import Database
 from inventory.errors import InvalidInput
 from inventory.models import Setting
 from inventory.text import clean
-
-
-def default_timezone() -> str:
-    """This computer's zone, the best first guess for a new clinic."""
-    try:
-        import tzlocal
-
-        return tzlocal.get_localzone_name() or "UTC"
-    except Exception:
-        return "UTC"
-
 
 KNOWN = {
     "clinic_name": ("Clinic name", lambda: "My clinic"),
@@ -45,6 +34,8 @@ class ClinicSettings:
         return zone(self.timezone)
 
 
+__all__ = ["KNOWN", "ClinicSettings", "clinic", "clinic_tz", "default_timezone", "set_value"]
+
 SECRET_PREFIX = "secret."  # keys kept in the table but never shown or exported
 
 
@@ -63,12 +54,6 @@ def read_all(conn: Connection) -> dict[str, str]:
 def clinic(conn: Connection) -> ClinicSettings:
     values = read_all(conn)
     return ClinicSettings(values["clinic_name"], values["licence_number"], values["timezone"])
-
-
-def clinic_tz(conn: Connection) -> ZoneInfo:
-    """The clinic's zone: expiry is checked against the clinic's local date."""
-    value = conn.execute(select(Setting.value).where(Setting.key == "timezone")).scalar()
-    return zone(value or default_timezone())
 
 
 def set_value(db: Database, key: str, value: str, *, by: str) -> None:

@@ -1,10 +1,9 @@
 """CSV sections: UTF-8, every cell text, formula-looking cells neutralised, hashed as written.
 
 One file per section. A cell that starts with = + - @, a tab or a carriage return gets a
-leading apostrophe, the one neutralisation that LibreOffice and Excel keep inert and
-that the OWASP rule accepts (see DESIGN). Values are never converted to numbers, so
-GTINs and lots keep their leading zeros. Files start with a UTF-8 byte-order mark so
-spreadsheet programs read names in any script correctly.
+leading apostrophe (``reports.cells``, the one home of that rule). Values are never
+converted to numbers, so GTINs and lots keep their leading zeros. Files start with a
+UTF-8 byte-order mark so spreadsheet programs read names in any script correctly.
 
 The writer hashes exactly the bytes it writes. With no file wanted (a PDF-only export)
 it still produces and hashes the same bytes, so the report digest printed on a PDF
@@ -20,14 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-RISKY = frozenset("=+-@\t\r")
+from reports.cells import neutral
+
 BOM = "\ufeff".encode()
 _FLUSH_EVERY = 2000
-
-
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    return "'" + cell if cell[:1] in RISKY else cell
 
 
 class CsvSection:
@@ -59,7 +54,7 @@ class CsvSection:
         self._pending = 0
 
     def row(self, cells: Sequence[str]) -> None:
-        self._writer.writerow([("'" + c) if c[:1] in RISKY else c for c in cells])
+        self._writer.writerow([neutral(c) for c in cells])
         self.rows += 1
         self._pending += 1
         if self._pending >= _FLUSH_EVERY:

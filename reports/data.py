@@ -1,9 +1,10 @@
-"""Report data: one SQL query per section, streamed from the cursor as rows of text.
+"""Report data machinery shared by both reports: periods, snapshots, streams, SQL text.
 
-Each section's query feeds both writers through one row formatter, so the PDF and the
-CSV cannot disagree. Long sections (one row per use) stream from the database cursor
-(a server-side cursor on PostgreSQL) and never sit in memory as a whole; summaries and
-the usage report's aggregations are small and use pandas.
+Each section's query (kept with its report: ``reports.compliance``, ``reports.usage``)
+feeds both writers through one row formatter, so the PDF and the CSV cannot disagree.
+Long sections (one row per use) stream from the database cursor (a server-side cursor
+on PostgreSQL) and never sit in memory as a whole; summaries and the usage report's
+aggregations are small and use pandas.
 
 Times are stored in UTC; a row carries both the clinic's local time with its offset and
 UTC. Everything is read in one snapshot (REPEATABLE READ on PostgreSQL; a SQLite read
@@ -13,7 +14,7 @@ transaction is one already), so counts, rows and the audit check agree with each
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from inventory.catalog import mm_text
-from inventory.errors import InvalidInput
+from reports.cells import RISKY, neutral
 
 BATCH = 2000
 Row = tuple[Any, ...]
@@ -31,18 +32,14 @@ Row = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class Period:
-    """From the first to the last day, inclusive, on the clinic's calendar."""
+    """From the first to the last day, inclusive, on the clinic's calendar.
+
+    The export checks that it starts on or before its end (``reports.pipeline``).
+    """
 
     start: date
     end: date
     tz: ZoneInfo
-
-    def __post_init__(self) -> None:
-        if self.start > self.end:
-            raise InvalidInput(
-                f"The period starts ({self.start.isoformat()}) after it ends "
-                f"({self.end.isoformat()}): give --from on or before --to."
-            )
 
     @property
     def start_utc(self) -> datetime:
@@ -52,10 +49,6 @@ class Period:
     def end_utc(self) -> datetime:
         """The first instant after the period: midnight starting the day after ``end``."""
         return datetime.combine(self.end + timedelta(days=1), time(), self.tz).astimezone(UTC)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
 
     def params(self, dialect: str) -> dict[str, Any]:
         return {
@@ -77,6 +70,7 @@ def begin_snapshot(conn: Connection) -> None:
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
+_RISKY_CODES = ", ".join(str(ord(c)) for c in RISKY)  # 61, 43, 45, 64, 9, 13
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -117,11 +111,11 @@ class Sql:
         return f"COALESCE(CAST({expr} AS TEXT), '')"
 
     def neut(self, expr: str) -> str:
-        """The CSV rule in SQL: a leading = + - @ tab or CR gets an apostrophe."""
+        """The CSV rule of ``reports.cells`` in SQL: a risky first character gets an apostrophe."""
         first = f"unicode({expr})" if self.dialect == "sqlite" else f"ascii({expr})"
         quote = "''''"
         return (
-            f"CASE WHEN {first} IN (61, 43, 45, 64, 9, 13) THEN {quote} || {expr} "
+            f"CASE WHEN {first} IN ({_RISKY_CODES}) THEN {quote} || {expr} "
             f"ELSE COALESCE({expr}, '') END"
         )
 
@@ -234,7 +228,6 @@ def offset_text(offset: timedelta | None) -> str:
 
 
 CLIENT_TABLE = "report_client"
-RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
 def load_clients(conn: Connection, shown: Callable[[str], str]) -> None:
@@ -268,11 +261,6 @@ def drop_clients(conn: Connection) -> None:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{CLIENT_TABLE}")
 
 
-def neutral(cell: str) -> str:
-    """The CSV rule in Python (for values that never pass through SQL)."""
-    return "'" + cell if cell[:1] in RISKY else cell
-
-
 def day_text(value: Any) -> str:
     """A date as YYYY-MM-DD (SQLite returns it as text already)."""
     if value is None:
@@ -282,173 +270,3 @@ def day_text(value: Any) -> str:
 
 def mm_of(um: Any) -> str:
     return "" if um is None else mm_text(int(um))
-
-
-@dataclass(frozen=True)
-class Section:
-    """One subject of a report: its CSV columns and the query that gives its rows as text."""
-
-    name: str
-    title: str
-    header: Sequence[str]
-    sql: str
-    count_sql: str | None = None  # a cheaper query with the same number of rows
-
-    def batches(self, conn: Connection, params: dict[str, Any]) -> Iterator[list[Row]]:
-        return stream(conn, self.sql, params)
-
-    def count(self, conn: Connection, params: dict[str, Any]) -> int:
-        """The section's row count, without formatting a single row."""
-        query = self.count_sql
-        if query is None:
-            body = self.sql[self.sql.index("\nFROM ") : self.sql.index("\nORDER BY")]
-            query = f"SELECT count(*) {body}"
-        return int(conn.execute(text(query), params).scalar_one())
-
-
-# --- compliance sections -------------------------------------------------------------
-
-
-def compliance_sections(sql: Sql, period: Period, first_use: datetime | None) -> list[Section]:
-    """The long sections of the compliance report, in the order they are printed."""
-    lo, hi = period.start_utc, period.end_utc
-    early = min(lo, first_use) if first_use else lo
-    late = max(hi, datetime.now(UTC))
-    n, t, mm = sql.neut, sql.text, sql.mm
-    uses = f"""
-SELECT {sql.local("uu.used_at", lo, hi)}, {sql.utc("uu.used_at")}, {t("ts.id")},
-       {n("ts.practitioner")}, COALESCE(rcl.shown, ''), {n("ts.area")},
-       {mm("ts.planned_depth_um")}, {n("p.name")}, {mm("p.needle_length_um")}, p.gtin,
-       {n("l.lot_number")}, {t("l.expiry")}, {n("u.serial")}, u.code, {n("uu.used_by")},
-       {sql.yes_no("uu.deeper_confirmed")}
-FROM unit_use uu
-JOIN unit u ON u.id = uu.unit_id
-JOIN treatment_session ts ON ts.id = uu.session_id
-LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_ref
-JOIN lot l ON l.id = u.lot_id
-JOIN product p ON p.id = u.product_id
-WHERE uu.used_at >= :start AND uu.used_at < :end
-ORDER BY uu.used_at, uu.id
-"""
-    refusals = f"""
-SELECT {sql.local("r.refused_at", lo, hi)}, {sql.utc("r.refused_at")}, {t("r.session_id")},
-       COALESCE(rcl.shown, ''), {n("ts.practitioner")}, {n("r.refused_by")},
-       {n(sql.gs("r.scanned"))}, r.reason, {n("r.message")}, COALESCE(u.code, ''),
-       COALESCE(p.gtin, ''), {n("l.lot_number")}
-FROM refusal r
-LEFT JOIN treatment_session ts ON ts.id = r.session_id
-LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_ref
-LEFT JOIN unit u ON u.id = r.unit_id
-LEFT JOIN lot l ON l.id = u.lot_id
-LEFT JOIN product p ON p.id = u.product_id
-WHERE r.refused_at >= :start AND r.refused_at < :end
-ORDER BY r.refused_at, r.id
-"""
-    lots = f"(SELECT {sql.agg_lots()} FROM recall_item x WHERE x.recall_id = rc.id)"
-    recalls = f"""
-SELECT {t("rc.id")}, {n("rc.reference")}, rc.gtin, {n("p.name")}, {n(lots)},
-       {t("rc.notice_date")}, {sql.local("rc.entered_at", early, late)},
-       CASE WHEN rc.closed_at IS NULL THEN 'open' ELSE 'closed' END, {n("rc.notice_text")},
-       {n("ri.lot_number")}, {n("ri.serial")}, {sql.local("hit.used_at", early, late)},
-       {sql.utc("hit.used_at")}, {t("hit.session_id")}, COALESCE(rcl.shown, ''),
-       {n("hit.practitioner")}, COALESCE(hit.code, ''), {n("hit.serial")}
-FROM recall rc
-JOIN recall_item ri ON ri.recall_id = rc.id
-LEFT JOIN product p ON p.gtin = ri.gtin
-LEFT JOIN lot l ON l.product_id = p.id AND l.lot_number = ri.lot_number
-LEFT JOIN (
-    SELECT u.lot_id, u.code, u.serial, uu.used_at, uu.id AS use_id, ts.id AS session_id,
-           ts.client_ref, ts.practitioner
-    FROM unit u
-    JOIN unit_use uu ON uu.unit_id = u.id
-    JOIN treatment_session ts ON ts.id = uu.session_id
-) hit ON hit.lot_id = l.id
-     AND (ri.serial IS NULL OR hit.serial = ri.serial OR hit.code = ri.serial)
-LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = hit.client_ref
-WHERE rc.entered_at < :end AND (rc.closed_at IS NULL OR rc.closed_at >= :start)
-ORDER BY rc.id, ri.lot_number, ri.id, hit.used_at, hit.use_id
-"""
-    holds = f"""
-SELECT {sql.local("a.at", lo, hi)}, {sql.utc("a.at")}, a.action, {n("a.entity_id")},
-       {n("u.serial")}, {n("p.name")}, COALESCE(p.gtin, ''), {n("l.lot_number")},
-       {t("l.expiry")}, {n(sql.reason())}, {n("a.actor")}
-FROM audit_event a
-LEFT JOIN unit u ON u.code = a.entity_id
-LEFT JOIN lot l ON l.id = u.lot_id
-LEFT JOIN product p ON p.id = u.product_id
-WHERE a.entity = 'unit' AND a.action IN ('quarantine', 'release', 'waste')
-  AND a.at >= :start AND a.at < :end
-ORDER BY a.id
-"""
-    return [
-        Section(
-            "uses",
-            "Session log: one row per unit used",
-            USES_HEADER,
-            uses,
-            # Every join of the log is an inner join along a foreign key: one row per use.
-            "SELECT count(*) FROM unit_use WHERE used_at >= :start AND used_at < :end",
-        ),
-        Section("refusals", "Refused scans", REFUSALS_HEADER, refusals),
-        Section("recalls", "Recalls and the sessions they touched", RECALLS_HEADER, recalls),
-        Section("quarantine_waste", "Quarantine, release and waste", HOLDS_HEADER, holds),
-    ]
-
-
-USES_HEADER = (
-    "used_at_local", "used_at_utc", "session", "practitioner", "client", "area",
-    "planned_depth_mm", "product", "needle_length_mm", "gtin", "lot", "expiry", "serial",
-    "unit_code", "used_by", "deeper_than_planned_confirmed",
-)  # fmt: skip
-REFUSALS_HEADER = (
-    "refused_at_local", "refused_at_utc", "session", "client", "practitioner", "refused_by",
-    "scanned", "reason", "message", "unit_code", "gtin", "lot",
-)  # fmt: skip
-RECALLS_HEADER = (
-    "recall", "reference", "gtin", "product", "recalled_lots", "notice_date",
-    "entered_at_local", "status", "notice_text", "lot", "recalled_serial", "used_at_local",
-    "used_at_utc", "session", "client", "practitioner", "unit_code", "serial",
-)  # fmt: skip
-HOLDS_HEADER = (
-    "at_local", "at_utc", "action", "unit_code", "serial", "product", "gtin", "lot", "expiry",
-    "reason", "by",
-)  # fmt: skip
-
-
-def first_use(conn: Connection) -> datetime | None:
-    """When the ledger's first unit was used (recall traces may reach back that far)."""
-    value = conn.exec_driver_sql("SELECT min(used_at) FROM unit_use").scalar()
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def refusals_by_reason(conn: Connection, params: dict[str, Any]) -> pd.DataFrame:
-    return frame(
-        conn,
-        "SELECT reason, count(*) AS refusals FROM refusal "
-        "WHERE refused_at >= :start AND refused_at < :end GROUP BY reason ORDER BY reason",
-        params,
-    )
-
-
-def period_totals(conn: Connection, params: dict[str, Any]) -> dict[str, int]:
-    """Counts for the cover that are not a section's row count."""
-    one = frame(
-        conn,
-        """
-        SELECT
-          (SELECT count(*) FROM treatment_session
-            WHERE opened_at >= :start AND opened_at < :end) AS sessions,
-          (SELECT count(DISTINCT client_ref) FROM treatment_session
-            WHERE opened_at >= :start AND opened_at < :end) AS clients,
-          (SELECT count(*) FROM recall
-            WHERE entered_at < :end AND (closed_at IS NULL OR closed_at >= :start)) AS recalls,
-          (SELECT count(*) FROM unit WHERE status = 'quarantined') AS quarantined_now,
-          (SELECT count(*) FROM audit_event WHERE at >= :start AND at < :end) AS audit_events
-        """,
-        params,
-    )
-    return {str(k): int(v) for k, v in one.iloc[0].items()}

@@ -4,6 +4,11 @@ This is the API the command line and the desktop app call. Files are written as
 ``*.partial`` first; only a finished, signed export is renamed into place, in the same
 write transaction that records the export (with its digests) in the audit trail. A
 cancelled or failed export leaves no file behind.
+
+Each report builds itself (``reports.compliance.build``, ``reports.usage.build``) from the
+shared steps and writers of ``reports.pipeline``. Importing this module is cheap: the
+report machinery (pandas, reportlab, pyhanko) loads inside ``_export``, on the first
+export, so the desktop app can import this API at start-up.
 """
 
 from __future__ import annotations
@@ -11,40 +16,34 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
 
 from inventory import __version__, audit
 from inventory.db import Database
-from inventory.errors import InvalidInput, LedgerError
+from inventory.errors import LedgerError
 from inventory.settings import clinic
-from reports import compliance as comp
-from reports import usage
-from reports.cover import ReportInfo, cover
-from reports.csv_writer import CsvSection, data_digest
-from reports.data import (
-    Period,
-    Sql,
-    begin_snapshot,
-    compliance_sections,
-    drop_clients,
-    first_use,
-    load_clients,
-    period_totals,
-    refusals_by_reason,
+from reports.csv_writer import data_digest
+from reports.pipeline import (
+    Cancel,
+    ExportCancelled,
+    Progress,
+    Steps,
+    Targets,
+    Writers,
+    plan_targets,
 )
-from reports.fonts import report_fonts
-from reports.manifest import SUFFIX, write_manifest
-from reports.pdf_writer import PdfReport
 from reports.pseudonym import Pseudonymiser, clinic_secret
-from reports.signing import ClinicKey, ensure_clinic_key, sign_pdf
 
-Progress = Callable[[float, str], None]
-Cancel = Callable[[], bool]
+if TYPE_CHECKING:
+    from reports.cover import ReportInfo
+    from reports.pdf_writer import PdfReport
+    from reports.signing import ClinicKey
+
+__all__ = ["KINDS", "ExportCancelled", "ExportResult", "export_compliance", "export_usage"]
+
 KINDS = ("compliance", "usage")
 
 
@@ -68,12 +67,6 @@ class ExportResult:
             "digest": self.digest,
             "signing_key_fingerprint": self.fingerprint,
         }
-
-
-class ExportCancelled(LedgerError):
-    """The person cancelled the export; no partial file was kept."""
-
-    code = "cancelled"
 
 
 def export_compliance(
@@ -107,131 +100,6 @@ def export_usage(
     return _export(db, "usage", start, end, pdf, csv, by, False, progress, cancel)
 
 
-# --- where the files go ---------------------------------------------------------------
-
-
-@dataclass
-class Targets:
-    """Final and temporary paths of one export."""
-
-    pdf: Path | None
-    csv_dir: Path | None
-    prefix: str
-    temps: list[Path] = field(default_factory=list)
-
-    def temp(self, final: Path, tag: str = "") -> Path:
-        path = final.with_name(f"{final.name}{tag}.partial")
-        self.temps.append(path)
-        return path
-
-    def csv(self, section: str) -> Path | None:
-        return None if self.csv_dir is None else self.csv_dir / f"{self.prefix}-{section}.csv"
-
-    @property
-    def manifest(self) -> Path | None:
-        return None if self.csv_dir is None else self.csv_dir / f"{self.prefix}{SUFFIX}"
-
-    def clean(self) -> None:
-        for path in self.temps:
-            with contextlib.suppress(OSError):
-                path.unlink()
-
-
-def plan_targets(kind: str, start: date, end: date, pdf: Path | None, csv: Path | None) -> Targets:
-    """Check where the files go before any work: a clear sentence beats a late failure."""
-    if pdf is None and csv is None:
-        raise InvalidInput("Say where to write the report: a PDF file, a CSV folder, or both.")
-    if start > end:
-        raise InvalidInput(
-            f"The period starts ({start.isoformat()}) after it ends ({end.isoformat()}): "
-            "give a start on or before the end."
-        )
-    base = f"{kind}-{start.isoformat()}-to-{end.isoformat()}"
-    pdf_path = None
-    if pdf is not None:
-        pdf_path = Path(pdf).expanduser()
-        if pdf_path.is_dir():
-            pdf_path = pdf_path / f"{base}.pdf"
-        _check_folder(pdf_path.parent, "the PDF")
-    csv_dir, prefix = None, base
-    if csv is not None:
-        csv_path = Path(csv).expanduser()
-        if csv_path.suffix.lower() == ".csv" and not csv_path.is_dir():
-            csv_dir, prefix = csv_path.parent, csv_path.stem
-        else:
-            csv_dir = csv_path
-            if not csv_dir.exists() and csv_dir.parent.is_dir():
-                _check_folder(csv_dir.parent, "the CSV folder")
-                csv_dir.mkdir()
-        _check_folder(csv_dir, "the CSV files")
-    return Targets(pdf_path, csv_dir, prefix)
-
-
-def _check_folder(folder: Path, what: str) -> None:
-    if not folder.is_dir():
-        raise InvalidInput(f"Cannot write {what}: the folder {folder} does not exist.")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InvalidInput(f"Cannot write {what}: the folder {folder} is not writable.")
-
-
-# --- progress and cancelling ----------------------------------------------------------
-
-
-class Steps:
-    """Reports progress and honours cancel, cheaply enough to call once per row."""
-
-    EVERY = 256
-
-    def __init__(self, progress: Progress | None, cancel: Cancel | None) -> None:
-        self.progress, self.cancel = progress, cancel
-        self.total, self.done = 1, 0
-        self._next = self.EVERY
-        self.text = ""
-
-    def phase(self, fraction: float, text: str) -> None:
-        self.text = text
-        self._check()
-        if self.progress is not None:
-            self.progress(fraction, text)
-
-    def tick(self, rows: int = 1) -> None:
-        self.done += rows
-        if self.done >= self._next:
-            self._next += self.EVERY
-            self._check()
-            if self.progress is not None:
-                self.progress(0.05 + 0.85 * min(1.0, self.done / self.total), self.text)
-
-    def _check(self) -> None:
-        if self.cancel is not None and self.cancel():
-            raise ExportCancelled("The export was cancelled; no file was kept.")
-
-
-# --- the export -----------------------------------------------------------------------
-
-
-@dataclass
-class Writers:
-    """The open outputs of one export: the PDF (if wanted) and one CSV writer per section."""
-
-    targets: Targets
-    doc: PdfReport | None
-    sections: list[CsvSection] = field(default_factory=list)
-
-    def csv(self, name: str, header: Iterable[str]) -> CsvSection:
-        final = self.targets.csv(name)
-        section = CsvSection(name, list(header), self.targets.temp(final) if final else None)
-        self.sections.append(section)
-        return section
-
-    def close(self) -> list[tuple[str, str]]:
-        return [(s.name, s.close()) for s in self.sections]
-
-    def abort(self) -> None:
-        for section in self.sections:
-            section.abort()
-
-
 def _export(
     db: Database,
     kind: str,
@@ -244,9 +112,16 @@ def _export(
     progress: Progress | None,
     cancel: Cancel | None,
 ) -> ExportResult:
-    targets = plan_targets(kind, start, end, pdf, csv)
+    targets = plan_targets(kind, start, end, pdf, csv)  # the request's one check
     steps = Steps(progress, cancel)
     steps.phase(0.0, "Preparing")
+    # The report machinery: pandas, reportlab and (on signing) pyhanko load here, on use.
+    from reports import compliance, usage
+    from reports.cover import ReportInfo
+    from reports.data import Period, begin_snapshot
+    from reports.signing import ensure_clinic_key
+
+    report = compliance if kind == "compliance" else usage
     with db.read() as conn:
         settings = clinic(conn)
     period = Period(start, end, settings.tz)
@@ -258,7 +133,7 @@ def _export(
             begin_snapshot(conn)
             info = ReportInfo(
                 kind,
-                "Compliance report" if kind == "compliance" else "Usage and stock report",
+                report.TITLE,
                 settings,
                 period,
                 db.clock.now(conn),
@@ -268,9 +143,11 @@ def _export(
                 with_client_names,
             )
             if targets.pdf is not None:
-                writers.doc = _open_pdf(info, targets.temp(targets.pdf, ".unsigned"))
-            if kind == "compliance":
-                counts = _compliance(conn, info, pseudonym, writers, steps)
+                writers.doc = _open_pdf(
+                    info, report.PAGESIZE, targets.temp(targets.pdf, ".unsigned")
+                )
+            if report is compliance:
+                counts = compliance.build(conn, info, pseudonym, writers, steps)
             else:
                 counts = usage.build(conn, info, writers, steps)
         digests = writers.close()
@@ -297,8 +174,10 @@ def _export(
     return result
 
 
-def _open_pdf(info: ReportInfo, path: Path) -> PdfReport:
-    pagesize = comp.PAGESIZE if info.kind == "compliance" else usage.PAGESIZE
+def _open_pdf(info: ReportInfo, pagesize: tuple[float, float], path: Path) -> PdfReport:
+    from reports.fonts import report_fonts
+    from reports.pdf_writer import PdfReport
+
     return PdfReport(
         path,
         report_fonts(),
@@ -311,87 +190,13 @@ def _open_pdf(info: ReportInfo, path: Path) -> PdfReport:
     )
 
 
-def _compliance(
-    conn: Connection,
-    info: ReportInfo,
-    client: Callable[[str], str],
-    writers: Writers,
-    steps: Steps,
-) -> dict[str, int]:
-    """Stream every compliance section through both writers; returns rows per section."""
-    dialect = conn.dialect.name
-    params = info.period.params(dialect)
-    load_clients(conn, client)
-    sql = Sql(dialect, info.clinic.tz)
-    sql.learn_lengths(conn)
-    sections = compliance_sections(sql, info.period, first_use(conn))
-    counts = {s.name: s.count(conn, params) for s in sections}
-    totals = period_totals(conn, params)
-    by_reason = refusals_by_reason(conn, params)
-    steps.total = max(1, sum(counts.values()))
-    steps.phase(0.03, "Checking the audit trail")
-    chain = audit.verify(conn)
-    summary = [
-        *info.summary_rows(),
-        ("sessions_opened_in_period", str(totals["sessions"])),
-        ("clients_with_a_session", str(totals["clients"])),
-        *((f"rows.{name}", str(n)) for name, n in counts.items()),
-        *((f"refusals.{r.reason}", str(int(r.refusals))) for r in by_reason.itertuples()),
-        ("recalls_open_in_period", str(totals["recalls"])),
-        ("units_in_quarantine_now", str(totals["quarantined_now"])),
-        ("audit_trail", chain.sentence),
-    ]
-    out = writers.csv("summary", ("item", "value"))
-    for row in summary:
-        out.row(row)
-    doc = writers.doc
-    if doc is not None:
-        cover_counts = [
-            ("Treatment sessions opened", str(totals["sessions"])),
-            ("Clients with a session", str(totals["clients"])),
-            *((comp.SUMMARY_NAMES[name], str(n)) for name, n in counts.items()),
-            *(
-                (f"· refused: {r.reason.replace('_', ' ')}", str(int(r.refusals)))
-                for r in by_reason.itertuples()
-            ),
-            ("Units in quarantine now", str(totals["quarantined_now"])),
-            ("Audit trail", "intact" if chain.ok else f"BROKEN at event {chain.first_broken}"),
-        ]
-        doc.flow(cover(doc, info, cover_counts))
-    for section in sections:
-        steps.phase(steps.done / steps.total * 0.85 + 0.05, section.title)
-        out = writers.csv(section.name, section.header)
-        printer = comp.SectionPrinter(doc, section) if doc is not None else None
-        pdf_row = printer.row if printer is not None else None
-        for batch in section.batches(conn, params):
-            out.rows_of(batch)
-            if pdf_row is not None:
-                for cells in batch:
-                    pdf_row(cells)
-                    steps.tick()
-            else:
-                steps.tick(len(batch))
-        if out.rows != counts[section.name]:
-            raise LedgerError(
-                f"The {section.name} section changed while it was read; export again.",
-                code="inconsistent",
-            )
-        if printer is not None:
-            printer.close(out.rows)
-    out = writers.csv("audit", ("item", "value"))
-    for row in comp.audit_rows(chain, totals["audit_events"]):
-        out.row(row)
-    if doc is not None:
-        comp.audit_page(doc, chain, totals["audit_events"])
-    drop_clients(conn)
-    return counts
-
-
 def _finish_pdf(
     doc: PdfReport | None, targets: Targets, info: ReportInfo, key: ClinicKey, digest: str
 ) -> Path | None:
     if doc is None or targets.pdf is None:
         return None
+    from reports.signing import sign_pdf
+
     doc.c.setSubject(
         f"Sterile Ledger {info.kind} report; data digest {digest}; signing key {key.fingerprint}"
     )
@@ -423,6 +228,8 @@ def _write_manifest(
     final = targets.manifest
     if final is None:
         return None
+    from reports.manifest import write_manifest
+
     files = [
         {
             "section": s.name,

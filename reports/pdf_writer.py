@@ -19,7 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, LongTable, Paragraph, TableStyle
 
-from reports.csv_writer import RISKY
+from reports.cells import RISKY
 from reports.fonts import FontChain, Fonts
 
 MARGIN = 36.0

@@ -21,11 +21,13 @@ from inventory.clock import local_date
 from reports.charts import horizontal_bars, stacked_bars
 from reports.cover import ReportInfo, cover
 from reports.data import day_text, frame, mm_of
+from sterility.recalls import MATCH_SQL
 
 if TYPE_CHECKING:
-    from reports.export import Steps, Writers
     from reports.pdf_writer import PdfReport
+    from reports.pipeline import Steps, Writers
 
+TITLE = "Usage and stock report"
 PAGESIZE = A4
 BANDS = (
     ("expired", -(10**6), -1),
@@ -43,9 +45,9 @@ JOIN treatment_session ts ON ts.id = uu.session_id
 JOIN product p ON p.id = u.product_id
 WHERE uu.used_at >= :start AND uu.used_at < :end
 """
-_RECALLED = """EXISTS (SELECT 1 FROM recall_item ri WHERE ri.gtin = p.gtin
-    AND ri.lot_number = l.lot_number
-    AND (ri.serial IS NULL OR ri.serial = u.serial OR ri.serial = u.code))"""
+_RECALLED = "EXISTS (SELECT 1 FROM recall_item ri WHERE {})".format(
+    MATCH_SQL.format(ri="ri", gtin="p.gtin", lot="l.lot_number", serial="u.serial", code="u.code")
+)
 STOCK_SQL = f"""
 SELECT p.gtin, p.name AS product, p.needle_length_um, p.reorder_level,
   SUM(CASE WHEN u.status = 'in_stock' THEN 1 ELSE 0 END) AS in_stock,

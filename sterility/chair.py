@@ -13,17 +13,18 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from inventory import audit
 from inventory.barcode import Scan, parse_for_use
 from inventory.catalog import mm_text
-from inventory.clock import is_expired, show_local, zone
-from inventory.db import Database, DatabaseBusy
-from inventory.errors import BarcodeUnreadable
-from inventory.rawsql import Raw, read_date, read_time
-from inventory.settings import default_timezone
+from inventory.clock import clinic_tz, is_expired, show_local
+from inventory.db import Database
+from inventory.errors import BarcodeUnreadable, DatabaseBusy
+from inventory.models import Lot, Product, Unit
+from inventory.rawsql import Raw, Statement
 from sterility import errors as e
+from sterility.models import Recall, RecallItem, Refusal, TreatmentSession, UnitUse
 
 log = logging.getLogger(__name__)
 
@@ -57,36 +58,79 @@ class Verdict:
         }
 
 
-# Plain SQL with ? placeholders, run through the driver (inventory.rawsql).
-_SESSION = "SELECT id, closed_at, planned_depth_um FROM treatment_session WHERE id = ?"
-_UNIT_COLUMNS = (
-    "SELECT u.id, u.code, u.serial, u.status, u.status_reason, l.lot_number, l.expiry, "
-    "p.gtin, p.name, p.needle_length_um FROM unit u "
-    "JOIN lot l ON l.id = u.lot_id JOIN product p ON p.id = u.product_id "
+# Core statements against the tables, compiled once per dialect and run through the
+# driver (inventory.rawsql): the chair scan is the hottest path in the app.
+_S, _U, _L, _P = (m.__table__ for m in (TreatmentSession, Unit, Lot, Product))
+_USE, _REFUSAL, _R, _RI = (m.__table__ for m in (UnitUse, Refusal, Recall, RecallItem))
+_SESSION = Statement(
+    select(_S.c.id, _S.c.closed_at, _S.c.planned_depth_um).where(_S.c.id == bindparam("session"))
 )
-_BY_CODE = _UNIT_COLUMNS + "WHERE u.code = ?"
-_BY_SERIAL = _UNIT_COLUMNS + "WHERE p.gtin = ? AND (u.serial = ? OR u.code = ?)"
-_FOR_UPDATE = " FOR UPDATE OF u"  # PostgreSQL locks the unit row while it decides
-_RECALL = (
-    "SELECT r.reference, r.notice_date FROM recall_item ri JOIN recall r ON r.id = ri.recall_id "
-    "WHERE ri.gtin = ? AND ri.lot_number = ? "
-    "AND (ri.serial IS NULL OR ri.serial = ? OR ri.serial = ?) ORDER BY r.id LIMIT 1"
+_UNIT = select(
+    _U.c.id,
+    _U.c.code,
+    _U.c.serial,
+    _U.c.status,
+    _U.c.status_reason,
+    _L.c.lot_number,
+    _L.c.expiry,
+    _P.c.gtin,
+    _P.c.name,
+    _P.c.needle_length_um,
+).select_from(_U.join(_L, _L.c.id == _U.c.lot_id).join(_P, _P.c.id == _U.c.product_id))
+# PostgreSQL locks the unit row while it decides (SQLite holds the whole write lock).
+_BY_CODE = Statement(_UNIT.where(_U.c.code == bindparam("code")).with_for_update(of=_U))
+_BY_SERIAL = Statement(
+    _UNIT.where(
+        _P.c.gtin == bindparam("gtin"),
+        or_(_U.c.serial == bindparam("serial"), _U.c.code == bindparam("serial")),
+    ).with_for_update(of=_U)
 )
-_PREVIOUS_USE = "SELECT session_id, used_at FROM unit_use WHERE unit_id = ?"
-_INSERT_USE = (
-    "INSERT INTO unit_use (unit_id, session_id, used_by, used_at, deeper_confirmed) "
-    "VALUES (?, ?, ?, ?, ?)"
+_RECALL = Statement(
+    select(_R.c.reference, _R.c.notice_date)
+    .select_from(_RI.join(_R, _R.c.id == _RI.c.recall_id))
+    .where(
+        _RI.c.gtin == bindparam("gtin"),
+        or_(_RI.c.lot_number == bindparam("lot"), _RI.c.lot_number.is_(None)),
+        or_(
+            _RI.c.serial.is_(None),
+            _RI.c.serial == bindparam("serial"),
+            _RI.c.serial == bindparam("code"),
+        ),
+    )
+    .order_by(_R.c.id)
+    .limit(1)
 )
-_MARK_USED = (
-    "UPDATE unit SET status = 'used', status_reason = NULL, status_changed_at = ? "
-    "WHERE id = ? AND status = 'in_stock'"
+_PREVIOUS_USE = Statement(
+    select(_USE.c.session_id, _USE.c.used_at).where(_USE.c.unit_id == bindparam("unit"))
 )
-_TIMEZONE = "SELECT value FROM setting WHERE key = 'timezone'"
-_INSERT_REFUSAL = (
-    "INSERT INTO refusal (session_id, unit_id, scanned, reason, message, refused_by, refused_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+_INSERT_USE = Statement(
+    insert(_USE).values(
+        unit_id=bindparam("unit"),
+        session_id=bindparam("session"),
+        used_by=bindparam("by"),
+        used_at=bindparam("at"),
+        deeper_confirmed=bindparam("deeper"),
+    )
 )
-_SESSION_EXISTS = "SELECT 1 FROM treatment_session WHERE id = ?"
+_MARK_USED = Statement(
+    update(_U)
+    .where(_U.c.id == bindparam("unit"), _U.c.status == "in_stock")
+    .values(status="used", status_reason=None, status_changed_at=bindparam("at"))
+)
+_INSERT_REFUSAL = Statement(
+    insert(_REFUSAL)
+    .values(
+        session_id=bindparam("session"),
+        unit_id=bindparam("unit"),
+        scanned=bindparam("scanned"),
+        reason=bindparam("reason"),
+        message=bindparam("message"),
+        refused_by=bindparam("by"),
+        refused_at=bindparam("at"),
+    )
+    .returning(_REFUSAL.c.id)
+)
+_SESSION_EXISTS = Statement(select(_S.c.id).where(_S.c.id == bindparam("session")))
 
 
 @dataclass(frozen=True)
@@ -152,7 +196,7 @@ def _use(
     conn: Connection, db: Database, session_id: int, scan: Scan, *, by: str, allow_deeper: bool
 ) -> Verdict:
     raw = Raw(conn)
-    session = raw.one(_SESSION, (session_id,))
+    session = raw.one(_SESSION, {"session": session_id})
     if session is None:
         raise _Refuse(e.NoSuchSession(f"There is no treatment session {session_id}."), None)
     if session[1] is not None:
@@ -177,8 +221,7 @@ def _use(
             unit.id,
         )
     now = db.clock.now(conn)
-    zone_name = raw.one(_TIMEZONE)
-    tz = zone(zone_name[0] if zone_name else default_timezone())
+    tz = clinic_tz(raw)
     name = f"Unit {unit.code} ({unit.name}, lot {unit.lot_number})"
 
     def verdict(reason: str, message: str, deeper: bool = False) -> Verdict:
@@ -198,7 +241,7 @@ def _use(
         )
 
     if unit.status == "used":
-        previous_session, previous_at = raw.one(_PREVIOUS_USE, (unit.id,))
+        previous_session, previous_at = raw.one(_PREVIOUS_USE, {"unit": unit.id})
         if previous_session == session_id:
             return verdict(
                 "already_in_this_session",
@@ -207,7 +250,7 @@ def _use(
         raise _Refuse(
             e.UnitAlreadyUsed(
                 f"{name} was already used in session {previous_session} at "
-                f"{show_local(read_time(previous_at), tz)}. A unit is used once: take a new one."
+                f"{show_local(previous_at, tz)}. A unit is used once: take a new one."
             ),
             unit.id,
         )
@@ -216,11 +259,14 @@ def _use(
             e.UnitWasted(f"{name} was discarded as waste ({unit.status_reason}). Take a new one."),
             unit.id,
         )
-    recall = raw.one(_RECALL, (unit.gtin, unit.lot_number, unit.serial, unit.code))
+    recall = raw.one(
+        _RECALL,
+        {"gtin": unit.gtin, "lot": unit.lot_number, "serial": unit.serial, "code": unit.code},
+    )
     if recall is not None:
         raise _Refuse(
             e.UnitRecalled(
-                f"{name} is recalled by notice {recall[0]} of {read_date(recall[1]).isoformat()}. "
+                f"{name} is recalled by notice {recall[0]} of {recall[1].isoformat()}. "
                 "Do not use it; set it aside for return."
             ),
             unit.id,
@@ -249,8 +295,11 @@ def _use(
             unit.id,
         )
     try:
-        raw.run(_INSERT_USE, (unit.id, session_id, by, raw.time(now), deeper))
-        changed = raw.run(_MARK_USED, (raw.time(now), unit.id))
+        raw.run(
+            _INSERT_USE,
+            {"unit": unit.id, "session": session_id, "by": by, "at": now, "deeper": deeper},
+        )
+        changed = raw.run(_MARK_USED, {"unit": unit.id, "at": now})
     except conn.dialect.loaded_dbapi.IntegrityError:
         changed = 0
     if changed != 1:
@@ -278,14 +327,11 @@ def _use(
 
 
 def _find_unit(raw: Raw, scan: Scan) -> _Unit | None:
-    lock = _FOR_UPDATE if raw.postgres else ""
     if scan.unit_code:
-        row = raw.one(_BY_CODE + lock, (scan.unit_code,))
+        row = raw.one(_BY_CODE, {"code": scan.unit_code})
     else:
-        row = raw.one(_BY_SERIAL + lock, (scan.gtin, scan.serial, scan.serial))
-    if row is None:
-        return None
-    return _Unit(*row[:6], read_date(row[6]), *row[7:])
+        row = raw.one(_BY_SERIAL, {"gtin": scan.gtin, "serial": scan.serial})
+    return None if row is None else _Unit(*row)
 
 
 def _unknown_message(scan: Scan) -> str:
@@ -309,10 +355,19 @@ def _recorded(
     with db.write() as conn:
         raw = Raw(conn)
         now = db.clock.now(conn)
-        sid = session_id if raw.one(_SESSION_EXISTS, (session_id,)) else None
+        sid = session_id if raw.one(_SESSION_EXISTS, {"session": session_id}) else None
         scanned = scanned.replace("\x00", "\\x00")  # as typed; PostgreSQL text holds no NUL
         (refusal_id,) = raw.one(
-            _INSERT_REFUSAL, (sid, unit_id, scanned, error.code, error.message, by, raw.time(now))
+            _INSERT_REFUSAL,
+            {
+                "session": sid,
+                "unit": unit_id,
+                "scanned": scanned,
+                "reason": error.code,
+                "message": error.message,
+                "by": by,
+                "at": now,
+            },
         )
         audit.record(
             raw,

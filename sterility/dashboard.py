@@ -19,6 +19,7 @@ from inventory.clock import local_date
 from inventory.models import UNIT_STATUSES, Lot, Product, Unit
 from inventory.settings import clinic_tz
 from sterility.models import Recall, RecallItem, Refusal, TreatmentSession, UnitUse
+from sterility.recalls import named_units
 
 WINDOWS = (30, 60, 90)
 """Expiry windows in days, counted from the clinic's local today (inclusive)."""
@@ -241,19 +242,13 @@ def open_recalls(conn: Connection) -> list[RecallLine]:
                 RecallItem.recall_id == recall.id
             )
         ).all()
-        lots = sorted({item.lot_number for item in items})
-        serials = {item.serial for item in items if item.serial is not None}
+        lots = sorted({item.lot_number for item in items if item.lot_number is not None})
         product = conn.execute(select(Product.name).where(Product.gtin == recall.gtin)).scalar()
-        units = (
-            select(Unit.id)
-            .join(Lot, Lot.id == Unit.lot_id)
-            .join(Product, Product.id == Unit.product_id)
-            .where(Product.gtin == recall.gtin, Lot.lot_number.in_(lots))
-        )
-        if serials:
-            units = units.where(Unit.serial.in_(serials) | Unit.code.in_(serials))
+        units = named_units(recall.id)
         quarantined = conn.execute(
-            select(func.count()).select_from(units.where(Unit.status == "quarantined").subquery())
+            select(func.count())
+            .select_from(Unit)
+            .where(Unit.id.in_(units), Unit.status == "quarantined")
         ).scalar_one()
         uses = conn.execute(
             select(func.count()).select_from(UnitUse).where(UnitUse.unit_id.in_(units))

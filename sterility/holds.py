@@ -17,6 +17,7 @@ from inventory.errors import InvalidInput, LedgerError, NotFound
 from inventory.models import Lot, Product, Unit
 from inventory.text import clean
 from sterility.models import RecallItem
+from sterility.recalls import item_covers
 
 # From which statuses each action may move a unit, and to which status.
 MOVES = {
@@ -142,5 +143,5 @@ def _recalled_codes(conn: Connection, units: list) -> set[str]:
         u.code
         for u in units
         for item in items
-        if item.lot_number == u.lot_number and item.serial in (None, u.serial, u.code)
+        if item_covers(item, u.gtin, u.lot_number, u.serial, u.code)
     }

@@ -98,10 +98,14 @@ class RecallItem(Base):
     """One lot (or one serial of a lot) named by a recall notice."""
 
     __tablename__ = "recall_item"
-    __table_args__ = (Index("ix_recall_item_gtin_lot_number", "gtin", "lot_number"),)
+    __table_args__ = (
+        Index("ix_recall_item_gtin_lot_number", "gtin", "lot_number"),
+        CheckConstraint("lot_number IS NOT NULL OR serial IS NOT NULL", name="lot_or_serial"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recall_id: Mapped[int] = mapped_column(ForeignKey("recall.id"), index=True)
     gtin: Mapped[str] = mapped_column(String(14))
-    lot_number: Mapped[str] = mapped_column(String(20))
+    lot_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """None when the notice names serials of units received without a lot."""
     serial: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, insert, or_, select, update
 
 from inventory import audit
 from inventory.barcode import normalise_gtin
@@ -19,8 +20,60 @@ from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
 from inventory.models import Lot, Product, Unit
 from inventory.settings import clinic_tz
+from inventory.stock import UnitRow, units_where
 from inventory.text import clean
 from sterility.models import Recall, RecallItem, TreatmentSession, UnitUse
+
+# --- the one rule: which units a recall item names --------------------------------------
+#
+# An item names units of its GTIN; of its lot when it names one (a notice against serials
+# of units received without a lot names none); of its serial when it names one (the maker's
+# serial, or the unit code the app printed). The chair, quarantine, release, the trace,
+# the dashboard and both reports all ask through these three forms of it.
+
+MATCH_SQL = (
+    "{ri}.gtin = {gtin} AND ({ri}.lot_number IS NULL OR {ri}.lot_number = {lot}) "
+    "AND ({ri}.serial IS NULL OR {ri}.serial = {serial} OR {ri}.serial = {code})"
+)
+"""The rule as SQL text, for the reports' hand-written queries (fill in the names)."""
+
+
+def item_names(
+    item: Any,
+    gtin: ColumnElement[Any],
+    lot: ColumnElement[Any],
+    serial: ColumnElement[Any],
+    code: ColumnElement[Any],
+) -> ColumnElement[bool]:
+    """The rule as a SQLAlchemy condition between a recall item table and unit columns."""
+    return and_(
+        item.gtin == gtin,
+        or_(item.lot_number.is_(None), item.lot_number == lot),
+        or_(item.serial.is_(None), item.serial == serial, item.serial == code),
+    )
+
+
+def item_covers(item: Any, gtin: str, lot: str | None, serial: str | None, code: str) -> bool:
+    """The rule in Python, for units already read."""
+    return (
+        item.gtin == gtin
+        and item.lot_number in (None, lot)
+        and item.serial in (None, serial, code)
+    )
+
+
+def named_units(recall_id: Any) -> Select[Any]:
+    """Units that a recall's items name (a subquery of unit ids)."""
+    return (
+        select(Unit.id)
+        .join(Lot, Lot.id == Unit.lot_id)
+        .join(Product, Product.id == Unit.product_id)
+        .join(
+            RecallItem,
+            item_names(RecallItem, Product.gtin, Lot.lot_number, Unit.serial, Unit.code),
+        )
+        .where(RecallItem.recall_id == recall_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -90,13 +143,13 @@ def enter_recall(
     # Lots and serials are at most 20 characters in GS1: longer text cannot be a lot.
     lots = [clean(lot, "lot number", max_len=20) for lot in lots if lot.strip()]
     serials = [clean(s, "serial", max_len=20) for s in (serials or []) if s.strip()]
-    if not lots:
-        raise InvalidInput("A recall names at least one lot.")
+    if not lots and not serials:
+        raise InvalidInput("A recall names at least one lot, or the serials it recalls.")
     reference = clean(reference, "recall notice's reference")
     if not notice_text.strip():
         raise InvalidInput("Keep the notice's text with the recall: it is required.")
-    if serials and len(lots) != 1:
-        raise InvalidInput("A recall of single serials names exactly one lot.")
+    if serials and len(lots) > 1:
+        raise InvalidInput("A recall of single serials names one lot, or none.")
     with db.write() as conn:
         product_by_gtin(conn, gtin14)  # an unknown GTIN is refused with its hint
         now = db.clock.now(conn)
@@ -114,7 +167,7 @@ def enter_recall(
         ).scalar_one()
         items = [
             {"recall_id": recall_id, "gtin": gtin14, "lot_number": lot, "serial": s}
-            for lot in lots
+            for lot in (lots or [None])
             for s in (serials or [None])
         ]
         conn.execute(insert(RecallItem), items)
@@ -133,29 +186,19 @@ def enter_recall(
                 "notice_text": notice_text,
             },
         )
-        quarantined = _quarantine_matching(conn, now, by, gtin14, lots, serials, reference)
-        trace = trace_uses(conn, gtin14, lots, serials)
+        quarantined = _quarantine_matching(conn, now, by, recall_id, reference)
+        trace = recall_trace(conn, recall_id)
         return RecallResult(recall_id, reference, gtin14, lots, quarantined, trace)
 
 
 def _quarantine_matching(
-    conn: Connection,
-    now: datetime,
-    by: str,
-    gtin: str,
-    lots: list[str],
-    serials: list[str],
-    reference: str,
+    conn: Connection, now: datetime, by: str, recall_id: int, reference: str
 ) -> list[str]:
     query = (
         select(Unit.id, Unit.code)
-        .join(Lot, Lot.id == Unit.lot_id)
-        .join(Product, Product.id == Unit.product_id)
-        .where(Product.gtin == gtin, Lot.lot_number.in_(lots), Unit.status == "in_stock")
+        .where(Unit.id.in_(named_units(recall_id)), Unit.status == "in_stock")
         .order_by(Unit.id)
     )
-    if serials:
-        query = query.where((Unit.serial.in_(serials)) | (Unit.code.in_(serials)))
     reason = f"recall {reference}"
     units = conn.execute(query).all()
     conn.execute(
@@ -179,11 +222,8 @@ def _quarantine_matching(
     return codes
 
 
-def trace_uses(
-    conn: Connection, gtin: str, lots: list[str], serials: list[str] | None = None
-) -> list[TraceRow]:
-    """Every session that used a unit of these lots: for calling the clients back."""
-    query = (
+def _trace_query() -> Select[Any]:
+    return (
         select(
             TreatmentSession.id,
             UnitUse.used_at,
@@ -199,12 +239,46 @@ def trace_uses(
         .join(TreatmentSession, TreatmentSession.id == UnitUse.session_id)
         .join(Lot, Lot.id == Unit.lot_id)
         .join(Product, Product.id == Unit.product_id)
-        .where(Product.gtin == normalise_gtin(gtin), Lot.lot_number.in_(lots))
-        .order_by(UnitUse.used_at)
+        .order_by(UnitUse.used_at, UnitUse.id)
     )
+
+
+def trace_uses(
+    conn: Connection, gtin: str, lots: list[str], serials: list[str] | None = None
+) -> list[TraceRow]:
+    """Every session that used a unit of these lots (or serials): for calling clients back."""
+    query = _trace_query().where(Product.gtin == normalise_gtin(gtin))
+    if lots:
+        query = query.where(Lot.lot_number.in_(lots))
     if serials:
         query = query.where((Unit.serial.in_(serials)) | (Unit.code.in_(serials)))
+    if not lots and not serials:
+        raise InvalidInput("Name a lot or a serial to trace.")
     return [TraceRow(*row) for row in conn.execute(query)]
+
+
+def recall_trace(conn: Connection, recall_id: int) -> list[TraceRow]:
+    """Every session that used a unit this recall names, whenever it was used."""
+    query = _trace_query().where(Unit.id.in_(named_units(recall_id)))
+    return [TraceRow(*row) for row in conn.execute(query)]
+
+
+def recall_serials(conn: Connection, recall_id: int) -> list[str]:
+    """The serials a recall names (empty when it recalls whole lots)."""
+    query = select(RecallItem.serial).where(
+        RecallItem.recall_id == recall_id, RecallItem.serial.is_not(None)
+    )
+    return list(dict.fromkeys(conn.execute(query).scalars()))
+
+
+def recalled_units(
+    conn: Connection, recall_id: int, *, status: str | None = None
+) -> list[UnitRow]:
+    """The units a recall names (with a status, only those), as stock rows."""
+    conditions = [Unit.id.in_(named_units(recall_id))]
+    if status is not None:
+        conditions.append(Unit.status == status)
+    return units_where(conn, *conditions)
 
 
 def close_recall(db: Database, recall_id: int, *, note: str, by: str) -> None:
@@ -253,6 +327,6 @@ def list_recalls(conn: Connection, *, open_only: bool = False) -> list[RecallInf
     lots: dict[int, list[str]] = {}
     for recall_id, lot in items:
         lots.setdefault(recall_id, [])
-        if lot not in lots[recall_id]:
+        if lot is not None and lot not in lots[recall_id]:
             lots[recall_id].append(lot)
     return [RecallInfo(*row, lots=lots.get(row.id, [])) for row in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from inventory import audit
 from inventory.catalog import mm_text, needle_um
@@ -61,6 +61,17 @@ _COLUMNS = [getattr(TreatmentSession, f) for f in SessionInfo.__dataclass_fields
 
 def body_areas(conn: Connection) -> list[str]:
     return list(conn.execute(select(BodyArea.name).order_by(BodyArea.name)).scalars())
+
+
+def recent_practitioners(conn: Connection, *, limit: int = 30) -> list[str]:
+    """Practitioners who opened sessions, the most recent first: the chair's choices."""
+    names = conn.execute(
+        select(TreatmentSession.practitioner)
+        .group_by(TreatmentSession.practitioner)
+        .order_by(func.max(TreatmentSession.opened_at).desc())
+        .limit(limit)
+    )
+    return list(names.scalars())
 
 
 def add_body_area(db: Database, name: str, *, by: str) -> None:

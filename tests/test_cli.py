@@ -119,7 +119,7 @@ def test_usage_error_exits_2_and_refusal_exits_3(cli) -> None:
 def test_unknown_product_names_the_command(cli) -> None:
     result = cli("receive", "--scan", box(GTIN_05))
     assert result.returncode == 3
-    assert "python main.py catalog add --gtin" in result.stderr
+    assert f"python main.py catalog add --gtin {GTIN_05}" in result.stderr
 
 
 def test_deeper_needs_allow_deeper(cli) -> None:
@@ -155,3 +155,35 @@ def test_demo_fills_a_realistic_clinic(cli) -> None:
     assert cli("audit", "verify").returncode == 0
     again = cli("demo")
     assert again.returncode == 3 and "empty" in again.stderr
+
+
+def test_lot_filters_mean_the_same_as_on_screen(cli, db_url: str) -> None:
+    """--lot is exact, --lot-contains searches: the Inventory screen's two meanings."""
+    assert cli(*ADD).returncode == 0
+    for lot in ("A100", "A1000", "B100"):
+        assert cli("receive", "--scan", box(GTIN_05, lot)).returncode == 0
+    exact = json.loads(cli("units", "--lot", "A100", "--json").stdout)
+    assert {u["lot"] for u in exact} == {"A100"}
+    found = cli("units", "--lot-contains", "100", "--status", "in_stock", "--json")
+    found = json.loads(found.stdout)
+    assert {u["lot"] for u in found} == {"A100", "A1000", "B100"}
+
+    from inventory import stock
+    from inventory.ledger import open_ledger
+
+    db = open_ledger(db_url)
+    try:
+        with db.read() as conn:
+            _context, rows = stock.UNITS.page(conn, db.clock, {"lot_contains": "100"}, limit=500)
+    finally:
+        db.dispose()
+    assert len(rows) == len(found)  # the screen's listing, the same rows
+
+
+def test_audit_list_filters_like_the_audit_screen(cli) -> None:
+    assert cli(*ADD).returncode == 0
+    assert cli("receive", "--scan", box(GTIN_05, "A1")).returncode == 0
+    events = json.loads(cli("audit", "list", "--action", "receive", "--json").stdout)
+    assert [e["action"] for e in events] == ["receive"]
+    by_name = json.loads(cli("audit", "list", "--actor", "manager", "--json").stdout)
+    assert len(by_name) >= 3 and all("Manager" in e["actor"] for e in by_name)

@@ -1,8 +1,9 @@
 """Starting the desktop app: arguments, the Qt application, the ledger, the main window.
 
-``python main.py`` (and ``make run``) land here with the arguments that were not a
-command: ``--db URL`` and ``--by NAME``. A ledger that cannot be opened (a newer schema,
-a network share, a damaged file) is explained in a dialog before anything else happens.
+``python main.py`` (and ``make run``) land here when no command is named; the wiring
+(main.py) has already read ``--db URL`` and ``--by NAME`` and passes them in. A ledger
+that cannot be opened (a newer schema, a network share, a damaged file) is explained in
+a dialog before anything else happens.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from commands.cli import build_parser
-from commands.context import default_actor
 from inventory import __version__
 from inventory.db import Database
 from inventory.errors import LedgerError
@@ -67,15 +66,13 @@ def make_window(db: Database, *, actor: str, db_url: str, prefs: Prefs | None = 
     return window
 
 
-def run(argv: Sequence[str]) -> int:
+def run(qt_args: Sequence[str], *, db_url: str | None, actor: str) -> int:
     """Open the desktop app; returns the process exit code."""
-    known, rest = build_parser().parse_known_args(list(argv))
-    app = application(rest)
+    app = application(qt_args)
     undo_hook = install_excepthook()
     db: Database | None = None
     try:
-        url = resolve_url(known.db)
-        actor = (known.by or default_actor()).strip() or "unknown"
+        url = resolve_url(db_url)
         log.info("desktop app starting on %s as %s", url.split("@")[-1], actor)
         warnings: list[str] = []
         try:

@@ -13,7 +13,6 @@ STATUS_WORDS = {
     "quarantined": "Quarantined",
     "wasted": "Wasted",
 }
-STATUS_COLOURS = {"quarantined": "#9a5b00", "wasted": "#8a1c15", "used": "#5c6b77"}
 
 
 def local_time(at: datetime | None, tz: ZoneInfo | None, *, seconds: bool = False) -> str:

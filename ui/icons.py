@@ -9,8 +9,10 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from ui import style
+
 ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
-INK = "#2f4858"
+INK = style.ICON_INK
 """The colour the SVG files are drawn in; ``tinted`` swaps it for another."""
 
 

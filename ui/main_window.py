@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from inventory import __version__, audit, settings
 from inventory.clock import show_local
 from inventory.paths import log_dir
-from ui import desktop
+from ui import desktop, style
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.icons import icon, tinted
@@ -53,7 +53,6 @@ SCREENS: list[tuple[str, type[Screen]]] = [
     ("settings", SettingsScreen),
 ]
 DEFAULT_SIZE = QSize(1280, 800)
-NAV_INK = "#dce8ef"
 CLOCK_TOLERANCE = timedelta(minutes=2)
 
 
@@ -83,7 +82,7 @@ class MainWindow(QMainWindow):
             screen.changed.connect(self._ledger_changed)
             self.screens[key] = screen
             self.stack.addWidget(screen)
-            item = QListWidgetItem(tinted(screen.icon_name, NAV_INK), screen.title)
+            item = QListWidgetItem(tinted(screen.icon_name, style.NAV_INK), screen.title)
             item.setToolTip(f"{screen.title} (Ctrl+{number})")
             item.setSizeHint(QSize(0, 42))
             item.setData(Qt.ItemDataRole.UserRole, key)

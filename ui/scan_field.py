@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from ui import style
 from ui.prefs import FUNCTION_KEYS, Prefs
 
 GS = "\x1d"
@@ -34,8 +35,8 @@ _CTRL = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
 
 def _separator_format() -> QTextCharFormat:
     shown = QTextCharFormat()
-    shown.setBackground(QColor("#f2b705"))
-    shown.setForeground(QColor("#000000"))
+    shown.setBackground(QColor(style.SEPARATOR_BACKGROUND))
+    shown.setForeground(QColor(style.SEPARATOR_INK))
     shown.setFontWeight(QFont.Weight.Bold)
     return shown
 

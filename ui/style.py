@@ -14,6 +14,14 @@ REFUSED_RED = "#b3261e"
 CONFIRM_AMBER = "#9a5b00"
 INFO_BLUE = "#245b87"
 MUTED = "#5c6b77"
+WASTED_RED = "#8a1c15"
+NAV_INK = "#dce8ef"  # icons on the dark navigation column
+ICON_INK = "#2f4858"  # icons everywhere else
+SEPARATOR_BACKGROUND = "#f2b705"  # the GS1 separator shown in a scan field
+SEPARATOR_INK = "#000000"
+
+STATUS_COLOURS = {"quarantined": CONFIRM_AMBER, "wasted": WASTED_RED, "used": MUTED}
+EXPIRY_COLOURS = {"expired": REFUSED_RED, "soon": CONFIRM_AMBER}
 
 
 def style_sheet() -> str:

@@ -1,12 +1,12 @@
-"""One background thread for database and report work; results come back as signals.
+"""A background thread for database and report work; results come back as signals.
 
 After anki's background operations (aqt/operations): the caller hands over a function and
 success/failure callbacks. The function runs on the worker thread, the callbacks run on
 the main thread, so widgets are touched only where Qt allows it and the window never
-freezes. One thread keeps the ledger's writes in the order the person made them, and
-each job opens its own short transaction through ``db.read()`` / ``db.write()``. The app
-runs two workers: one for the screens' short work, one for long report exports, so a chair
-scan never waits behind a report.
+freezes. A worker is one thread, so it keeps its writes in the order the person made
+them, and each job opens its own short transaction through ``db.read()`` /
+``db.write()``. The app runs two workers: one for the screens' short work, one for long
+report exports, so a chair scan never waits behind a report.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class _Loop(QThread):
 
 
 class Worker(QObject):
-    """The app's one worker thread. ``submit`` work; callbacks arrive on the main thread."""
+    """One worker thread (the app runs two). Callbacks of ``submit`` run on the main thread."""
 
     _finished = Signal(int, object, object)
     _progressed = Signal(int, float, str)

@@ -391,6 +391,59 @@ def test_receiving_needs_gtin_lot_and_expiry() -> None:
         assert fragment in info.value.message
 
 
+# FDA 21 CFR 801.40: a UDI's production identifier may be a lot (10) or a serial (21).
+
+
+def test_receiving_accepts_a_unit_label_with_a_serial_and_no_lot() -> None:
+    text = f"01{GTIN}11250101" + "17301231" + "21SER9"
+    scan = parse_for_receiving(text)
+    assert scan == Scan(text, GTIN, None, date(2030, 12, 31), date(2025, 1, 1), "SER9", None, None)
+    assert scan.lot is None
+    assert scan.is_unit and not scan.is_pack
+    assert parse_for_use(text).serial == "SER9"  # and the same label names it at the chair
+
+
+def test_receiving_accepts_the_bracketed_form_of_a_serial_only_unit_label() -> None:
+    text = f"(01){GTIN}(17)301231(21)SER9"
+    scan = parse_for_receiving(text)
+    assert scan == Scan(text, GTIN, None, date(2030, 12, 31), None, "SER9", None, None)
+    assert scan.is_unit and not scan.is_pack
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f"01{GTIN}17301231", id="unit"),
+        pytest.param(f"(01){GTIN}(17)301231", id="unit-bracketed"),
+        pytest.param(f"01{BOX_GTIN}17301231", id="box"),
+    ],
+)
+def test_receiving_refuses_a_label_with_neither_lot_nor_serial(text: str) -> None:
+    with pytest.raises(BarcodeUnreadable) as info:
+        parse_for_receiving(text)
+    assert info.value.code == "missing_lot"
+    assert "no lot number (10) and no serial number (21)" in info.value.message
+    assert "needs a lot (10) or, for a single unit, a serial (21)" in info.value.message
+    assert "recall can find it" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f"01{BOX_GTIN}17301231" + "21BOX7", id="box-indicator"),
+        pytest.param(f"(01){BOX_GTIN}(17)301231(21)BOX7", id="box-bracketed"),
+        pytest.param(f"01{GTIN}17301231" + f"3010{GS}21BOX7", id="counted-pack"),
+    ],
+)
+def test_receiving_refuses_a_pack_with_a_serial_and_no_lot(text: str) -> None:
+    assert parse_scan(text).is_pack
+    with pytest.raises(BarcodeUnreadable) as info:
+        parse_for_receiving(text)
+    assert info.value.code == "missing_lot"
+    assert "serial names the box, not each unit" in info.value.message
+    assert "a recall could not find these units" in info.value.message
+
+
 def test_use_needs_exactly_one_unit() -> None:
     assert parse_for_use(GOOD).serial == "SER9"
     assert parse_for_use("u9-010").unit_code == "U9-010"

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, text
 
 from inventory import audit, backup, receiving, settings
 from inventory.clock import FixedClock
-from inventory.db import Database, DatabaseDamaged
-from inventory.errors import SchemaTooNew
+from inventory.db import Database
+from inventory.errors import DatabaseDamaged, SchemaTooNew
 from inventory.ledger import open_ledger
 from inventory.models import AuditEvent
 from sterility import sessions
@@ -276,7 +276,7 @@ def test_a_failed_daily_backup_is_said_and_work_goes_on(ledger) -> None:
     again = open_ledger(f"sqlite:///{path}", clock=FixedClock(T0), warn=told.append)
     try:
         assert len(told) == 1 and "automatic backup could not be made" in told[0]
-        assert "python main.py backup" in told[0]
+        assert "make a backup by hand soon" in told[0]
         receiving.receive(again, [box(GTIN_05, "ON")], by="Manager")
     finally:
         again.dispose()

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from inventory import audit, backup, receiving
-from inventory.db import DatabaseBusy, DatabaseDamaged, DatabaseReadOnly, DiskFull
+from inventory.errors import DatabaseBusy, DatabaseDamaged, DatabaseReadOnly, DiskFull
 from inventory.ledger import open_ledger
 from inventory.models import Unit
 from sterility import sessions
@@ -46,9 +46,11 @@ def test_a_file_that_is_not_a_database_is_refused_untouched(path: Path, tmp_path
         open_ledger(f"sqlite:///{path}")
     assert "is not a Sterile Ledger database" in refused.value.message
     assert latest.path.name in refused.value.message
-    assert "python main.py restore FILE" in refused.value.message
+    assert "Restore the newest one that is usable" in refused.value.message
+    assert "main.py" not in refused.value.message  # the desktop app shows it too
     done = cli(f"sqlite:///{path}", "units", home=tmp_path / "home")
     assert done.returncode == 3 and latest.path.name in done.stderr
+    assert "python main.py restore FILE" in done.stderr  # the command line's own hint
     assert fingerprint(path) == before and list(path.parent.glob("ledger.sqlite3-*")) == []
 
 

@@ -1,12 +1,18 @@
-"""report and verify from the command line: exit codes and plain words."""
+"""report, verify and trace --csv from the command line: exit codes and plain words."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
+from inventory import receiving
 from inventory.clock import FixedClock
 from inventory.db import Database
+from sterility import sessions
+from sterility.chair import use_unit
+from tests.conftest import GTIN_05
 from tests.reports.conftest import flip_byte
 from tests.test_cli import run
 
@@ -79,6 +85,8 @@ def test_bad_period_and_missing_folder_are_refused(
         home=home,
     )
     assert backwards.returncode == 3 and "starts (2026-03-31) after it ends" in backwards.stderr
+    assert "give a start on or before the end" in backwards.stderr
+    assert "--" not in backwards.stderr  # the desktop shows the same sentence: no CLI flags
     nowhere = run(
         db_url,
         "report",
@@ -107,3 +115,41 @@ def test_bad_period_and_missing_folder_are_refused(
     assert not_a_date.returncode == 2 and "not a date" in not_a_date.stderr
     missing = run(db_url, "verify", str(tmp_path / "nothing.pdf"), home=home)
     assert missing.returncode == 3 and "does not exist" in missing.stderr
+
+
+def test_trace_writes_the_recall_csv_with_formulas_neutralised(
+    db: Database, stocked: receiving.ReceiptResult, db_url: str, tmp_path: Path
+) -> None:
+    client = '=HYPERLINK("http://evil.example","x")'
+    info = sessions.open_session(
+        db, client_ref=client, practitioner="Dr Amira Haddad", area="face", depth_mm="0.5", by="Sam"
+    )
+    code = stocked.lines[0].unit_codes[0]  # a unit of GTIN_05 lot A100
+    use_unit(db, info.id, code, by="Dr Amira Haddad")
+    out = tmp_path / "out.csv"
+    args = ("trace", "--gtin", GTIN_05, "--lot", "A100", "--csv", str(out))
+    done = run(db_url, *args, home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"Wrote 1 row to {out}."
+
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for spreadsheets
+    header, *rows = csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig")))
+    assert header == [
+        "session", "used_at_local", "used_at_utc", "practitioner", "client_ref", "area",
+        "unit_code", "serial", "gtin", "lot",
+    ]  # fmt: skip
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["client_ref"] == "'" + client
+    assert (row["session"], row["unit_code"], row["gtin"], row["lot"]) == (
+        str(info.id),
+        code,
+        GTIN_05,
+        "A100",
+    )
+    assert row["used_at_local"] == "2026-03-10 11:30:00 +10:00"  # the clinic's zone: Brisbane
+    assert row["practitioner"] == "Dr Amira Haddad"
+
+    as_json = run(db_url, *args, "--json", home=tmp_path / "home")
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout) == {"csv": str(out), "rows": 1}

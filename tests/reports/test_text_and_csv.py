@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import sqlite3
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.csv_writer import CsvSection, neutralise
-from reports.data import offset_spans
+from reports.cells import RISKY, neutral
+from reports.csv_writer import CsvSection
+from reports.data import Sql, offset_spans
 from reports.fonts import report_fonts
 from reports.pseudonym import Pseudonymiser
 from reports.script import visual
@@ -36,12 +38,20 @@ from reports.script import visual
     ],
 )
 def test_spreadsheet_formulas_are_made_inert(cell: str, written: str) -> None:
-    assert neutralise(cell) == written
+    assert neutral(cell) == written
 
 
 @given(st.text())
 def test_no_written_cell_starts_like_a_formula(cell: str) -> None:
-    assert neutralise(cell)[:1] not in ("=", "+", "-", "@", "\t", "\r")
+    assert neutral(cell)[:1] not in ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_the_sql_guard_is_the_python_guard() -> None:
+    cells = [f"{c}1" for c in RISKY] + ["", "09506000100029", "'=x", " =x", "李静", None]
+    con = sqlite3.connect(":memory:")
+    guard = Sql("sqlite", ZoneInfo("UTC")).neut("?")
+    shown = [con.execute(f"SELECT {guard}", (c,) * guard.count("?")).fetchone()[0] for c in cells]
+    assert shown == [neutral(c or "") for c in cells]
 
 
 def test_csv_round_trip_keeps_leading_zeros_and_scripts(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ def test_filters_by_lot_status_and_expiry_run_in_sql(
     screen = inventory(qtbot, open_window)
     lot = find(screen, QLineEdit, "Lot filter")
     qtbot.keyClicks(lot, "B2")  # applied a moment after typing stops
-    qtbot.waitUntil(lambda: screen.units_model.filters.get("lot") == "B2")
+    qtbot.waitUntil(lambda: screen.units_model.filters.get("lot_contains") == "B2")
     qtbot.waitUntil(lambda: screen.units_model.total == 10)
     assert {screen.units_model.row_data(r).lot for r in range(10)} == {"B200"}
     assert find(screen, QLabel, "Rows shown").text() == "10 units match the filters"

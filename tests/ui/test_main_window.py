@@ -103,7 +103,7 @@ def test_a_ledger_from_a_newer_version_is_refused_before_anything_opens(
         box.accept()
 
     QTimer.singleShot(0, answer)
-    assert run(["--db", f"sqlite:///{path}"]) == 3
+    assert run([], db_url=f"sqlite:///{path}", actor="Test Manager") == 3
     assert "written by a newer version of Sterile Ledger" in said[0]
 
 

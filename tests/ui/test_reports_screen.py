@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QDate
@@ -16,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from inventory import receiving
 from inventory.db import Database
-from inventory.errors import LedgerError
+from reports.export import ExportCancelled
 from sterility import sessions
 from sterility.chair import use_unit
 from tests.ui.helpers import find, wait_idle
@@ -81,9 +80,6 @@ def test_cancel_stops_the_export_while_the_window_stays_usable(
 ) -> None:
     started = threading.Event()
 
-    class ExportCancelled(LedgerError):
-        code = "cancelled"
-
     def slow_export(db, start, end, *, pdf, csv, by, progress, cancel, **_options):
         assert (start, end, by) == (date(2026, 3, 1), date(2026, 3, 31), "Test Manager")
         started.set()
@@ -94,8 +90,7 @@ def test_cancel_stops_the_export_while_the_window_stays_usable(
             time.sleep(0.01)
         raise AssertionError("the export was never cancelled")
 
-    fake = SimpleNamespace(export_compliance=slow_export, export_usage=slow_export)
-    monkeypatch.setattr(reports_screen, "report_module", lambda: fake)
+    monkeypatch.setattr(reports_screen, "export_compliance", slow_export)
     screen = reports(qtbot, open_window, tmp_path / "out")
     window = screen.window()
     assert isinstance(window, MainWindow)

@@ -1,10 +1,10 @@
-"""A table model that fetches rows from SQL on demand, on the worker thread.
+"""A table model over a domain listing, fetched a page at a time on the worker thread.
 
 A clinic's ledger can hold a million units: loading them all would freeze the window
-and fill memory. This model asks the database for one page at a time (``canFetchMore``
-/ ``fetchMore``), filters and sorts in SQL, and pages by keyset (``WHERE (sort, id) >
-(last sort, last id)``) so the thousandth page costs what the first does. The query
-runs on the worker thread; rows arrive through a signal and are appended in place.
+and fill memory. This model asks for one page at a time (``canFetchMore`` /
+``fetchMore``) from an :class:`inventory.listing.Listing`, which filters, sorts and pages
+in the database. The model keeps only columns, roles and paging; the reads run on the
+worker thread and the rows are appended in place when they arrive.
 """
 
 from __future__ import annotations
@@ -14,18 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select, tuple_
 
 from inventory.db import Database
-from ui.models.rows import ROW_ROLE, SORT_ROLE, read_only_flags
+from inventory.listing import Listing
+from ui.models.rows import ReadOnlyTable, cell_data
 from ui.worker import Worker
 
 Index = QModelIndex | QPersistentModelIndex
@@ -34,11 +32,11 @@ PAGE_SIZE = 200
 
 @dataclass(frozen=True)
 class SqlCol:
-    """A column of a SQL-backed table: header, row key, sort expression, presentation."""
+    """A column of a listing's table: header, row key, the listing's sort name, presentation."""
 
     header: str
     key: str
-    sort: ColumnElement[Any] | None
+    sort: str | None
     text: Callable[[Any, Any], str] | None = None
     """(value, context) -> shown text; None shows str(value), '' for NULL."""
     right: bool = False
@@ -68,21 +66,16 @@ class Request:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class PagedQueryModel(QAbstractTableModel):
-    """Base class: subclasses declare ``columns``, ``key`` and ``build_query``."""
+class PagedQueryModel(ReadOnlyTable):
+    """Base class: subclasses declare ``listing`` and ``columns``."""
 
     loading_changed = Signal(bool)
     total_changed = Signal(int)
     page_loaded = Signal()
     failed = Signal(object)
 
+    listing: Listing
     columns: Sequence[SqlCol] = ()
-    key: ColumnElement[Any]
-    """A unique column (the tie-breaker for keyset paging and the row identity)."""
-    keyset = True
-    """False for grouped queries, which page by LIMIT/OFFSET instead."""
-    default_sort = 0
-    default_descending = False
     page_size = PAGE_SIZE
 
     def __init__(self, db: Database, worker: Worker, parent: QObject | None = None) -> None:
@@ -91,8 +84,10 @@ class PagedQueryModel(QAbstractTableModel):
         self.worker = worker
         self._rows: list[Any] = []
         self._filters: dict[str, Any] = {}
-        self._sort_column = self.default_sort
-        self._descending = self.default_descending
+        self._sort_column = next(
+            i for i, c in enumerate(self.columns) if c.sort == self.listing.default_sort
+        )
+        self._descending = self.listing.default_descending
         self._generation = 0
         self._fetching = False
         self._exhausted = True
@@ -100,15 +95,6 @@ class PagedQueryModel(QAbstractTableModel):
         self._stale = False
         self._total: int | None = None
         self.context: Any = None
-
-    # -- what subclasses provide (called on the worker thread: no Qt, no shared state)
-
-    def load_context(self, conn: Connection) -> Any:
-        """Per-page facts the presentation needs (time zone, today's date)."""
-        return None
-
-    def build_query(self, filters: Mapping[str, Any], context: Any) -> Select[Any]:
-        raise NotImplementedError
 
     # -- public API (main thread)
 
@@ -187,12 +173,6 @@ class PagedQueryModel(QAbstractTableModel):
 
     # -- Qt model interface
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._started and not self._exhausted and not self._fetching
 
@@ -200,44 +180,19 @@ class PagedQueryModel(QAbstractTableModel):
         if self.canFetchMore(parent):
             self._request_page()
 
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        return read_only_flags(index)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        column = self.columns[index.column()]
-        row = self._rows[index.row()]
+    def cell(self, row: Any, column: SqlCol, role: int) -> Any:
         value = row._mapping[column.key]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._show(column, value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            text = self._show(column, value)
-            return text if len(text) > 24 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if column.right else Qt.AlignmentFlag.AlignLeft
-            return horizontal | Qt.AlignmentFlag.AlignVCenter
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            colour = column.colour(row, self.context)
-            return QColor(colour) if colour else None
-        if role == SORT_ROLE:
-            return value
-        if role == ROW_ROLE:
-            return row
-        return None
+        return cell_data(
+            role,
+            row=row,
+            value=value,
+            text=lambda: self._show(column, value),
+            right=column.right,
+            colour=(lambda: column.colour(row, self.context)) if column.colour else None,
+        )
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not (0 <= section < len(self.columns)):
-            return None
-        column = self.columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            tip = column.tip or column.header
-            return tip + ("" if column.sort is not None else " (not sortable)")
-        return None
+    def header_tip(self, column: SqlCol) -> str | None:
+        return (column.tip or column.header) + ("" if column.sort else " (not sortable)")
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting happens in SQL: the rows are fetched again in the new order."""
@@ -262,7 +217,7 @@ class PagedQueryModel(QAbstractTableModel):
 
     def _request_page(self) -> None:
         after = None
-        if self.keyset and self._rows:
+        if self.listing.keyset and self._rows:
             last = self._rows[-1]._mapping
             after = (last["_sort"], last["_key"])
         request = self._request(after=after, offset=len(self._rows))
@@ -288,41 +243,26 @@ class PagedQueryModel(QAbstractTableModel):
             label="count rows",
         )
 
-    def _statement(self, request: Request, context: Any) -> Select[Any]:
-        """The page's statement: filters, the sort and key columns, the keyset or offset."""
-        sort_expr = self.columns[request.sort_column].sort
-        assert sort_expr is not None
-        query = self.build_query(request.filters, context).add_columns(
-            sort_expr.label("_sort"), self.key.label("_key")
-        )
-        if request.keys is not None:
-            return query.where(self.key.in_(request.keys))
-        if request.after is not None:
-            last_sort = bindparam("_last_sort", request.after[0], type_=sort_expr.type)
-            last_key = bindparam("_last_key", request.after[1], type_=self.key.type)
-            pair = tuple_(sort_expr, self.key)
-            after = tuple_(last_sort, last_key)
-            query = query.where(pair < after if request.descending else pair > after)
-        order = (sort_expr.desc(), self.key.desc()) if request.descending else (sort_expr, self.key)
-        query = query.order_by(*order).limit(self.page_size)
-        if not self.keyset and request.offset:
-            query = query.offset(request.offset)
-        return query
-
     def _run(self, request: Request) -> Page:
         """On the worker thread: one short read transaction."""
+        sort = self.columns[request.sort_column].sort
         with self.db.read() as conn:
-            context = self.load_context(conn)
-            rows = conn.execute(self._statement(request, context)).all()
-        return Page(context, list(rows))
+            context, rows = self.listing.page(
+                conn,
+                self.db.clock,
+                request.filters,
+                sort=sort,
+                descending=request.descending,
+                after=request.after,
+                offset=request.offset,
+                limit=None if request.keys is not None else self.page_size,
+                keys=request.keys,
+            )
+        return Page(context, rows)
 
     def _count(self, request: Request) -> int:
         with self.db.read() as conn:
-            context = self.load_context(conn)
-            query = self.build_query(request.filters, context).order_by(None)
-            return int(
-                conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-            )
+            return self.listing.count(conn, self.db.clock, request.filters)
 
     def _arrived(self, generation: int, page: Page) -> None:
         if generation != self._generation:

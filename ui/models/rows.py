@@ -65,7 +65,83 @@ def read_only_flags(index: Index) -> Qt.ItemFlag:
     )
 
 
-class RowsModel(QAbstractTableModel):
+LONG_TEXT = 24
+"""Cells longer than this show their whole text as a tooltip (it may be elided)."""
+
+
+def cell_data(
+    role: int,
+    *,
+    row: Any,
+    value: Any,
+    text: Callable[[], str],
+    right: bool,
+    colour: Callable[[], str | None] | None = None,
+    tooltip: Callable[[], str | None] | None = None,
+) -> Any:
+    """What a cell gives for a role: the one rendering of both table-model kinds."""
+    if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        return text()
+    if role == Qt.ItemDataRole.ToolTipRole:
+        if tooltip is not None:
+            return tooltip()
+        shown = text()
+        return shown if len(shown) > LONG_TEXT else None
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        horizontal = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
+        return horizontal | Qt.AlignmentFlag.AlignVCenter
+    if role == Qt.ItemDataRole.ForegroundRole and colour is not None:
+        found = colour()
+        return QColor(found) if found else None
+    if role == SORT_ROLE:
+        return value
+    if role == ROW_ROLE:
+        return row
+    return None
+
+
+class ReadOnlyTable(QAbstractTableModel):
+    """What both table-model kinds share: rows and columns, read-only cells, headers.
+
+    Subclasses hold ``columns`` and ``_rows`` and say how one cell reads (:meth:`cell`).
+    """
+
+    columns: Sequence[Any]
+    _rows: list[Any]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        return read_only_flags(index)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        return self.cell(self._rows[index.row()], self.columns[index.column()], role)
+
+    def cell(self, row: Any, column: Any, role: int) -> Any:
+        raise NotImplementedError
+
+    def header_tip(self, column: Any) -> str | None:
+        return column.tip or None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not (0 <= section < len(self.columns)):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].header
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tip(self.columns[section])
+        return None
+
+
+class RowsModel(ReadOnlyTable):
     """Rows held in memory; ``set_rows`` replaces them, ``sort`` keeps selections right."""
 
     def __init__(self, columns: Sequence[Col], parent: QObject | None = None) -> None:
@@ -87,49 +163,16 @@ class RowsModel(QAbstractTableModel):
     def row(self, number: int) -> Any:
         return self._rows[number]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        return read_only_flags(index)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        column = self.columns[index.column()]
-        row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return column.show(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column.tooltip is not None:
-                return column.tooltip(row)
-            text = column.show(row)
-            return text if len(text) > 24 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if column.right else Qt.AlignmentFlag.AlignLeft
-            return horizontal | Qt.AlignmentFlag.AlignVCenter
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            colour = column.colour(row)
-            return QColor(colour) if colour else None
-        if role == SORT_ROLE:
-            return column.value(row)
-        if role == ROW_ROLE:
-            return row
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not (0 <= section < len(self.columns)):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.columns[section].tip or None
-        return None
+    def cell(self, row: Any, column: Col, role: int) -> Any:
+        return cell_data(
+            role,
+            row=row,
+            value=column.value(row),
+            text=lambda: column.show(row),
+            right=column.right,
+            colour=(lambda: column.colour(row)) if column.colour else None,
+            tooltip=(lambda: column.tooltip(row)) if column.tooltip else None,
+        )
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not (0 <= column < len(self.columns)):

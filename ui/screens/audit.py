@@ -24,11 +24,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from inventory import audit
 from inventory.audit import ChainReport
-from inventory.models import AuditEvent
 from ui import fmt
 from ui.context import AppContext
 from ui.models.audit import AuditModel
@@ -153,13 +151,7 @@ class AuditScreen(Screen):
 
         def read() -> tuple[list[str], list[str]]:
             with db.read() as conn:
-                actions = conn.execute(
-                    select(AuditEvent.action).distinct().order_by(AuditEvent.action)
-                ).scalars()
-                entities = conn.execute(
-                    select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)
-                ).scalars()
-                return list(actions), list(entities)
+                return audit.kinds(conn)
 
         self.run(read, self._choices, label="audit choices")
 

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select
 
 from inventory.clock import local_date
 from inventory.errors import LedgerError
@@ -35,12 +34,12 @@ from sterility import sessions
 from sterility.chair import Verdict, use_unit
 from sterility.dashboard import SessionLine, sessions_since
 from sterility.errors import DeeperThanPlanned, ScanRefused
-from sterility.models import TreatmentSession
 from sterility.sessions import SessionInfo, UseRow
 from ui import fmt
 from ui.context import AppContext
 from ui.dialogs import NEEDLE_LENGTHS
 from ui.models.rows import Col, RowsModel
+from ui.models.sessions import today_columns
 from ui.scan_field import ScanField
 from ui.screens.base import Screen
 from ui.verdict import VerdictBanner
@@ -172,18 +171,7 @@ class ChairScreen(Screen):
         )
         self.uses = table(self.uses_model, "Units used in this session", sortable=False)
         fit_columns(self.uses, 2)
-        self.today_model = RowsModel(
-            [
-                Col("Opened", lambda r: r.opened_at, lambda v: fmt.local_time(v, self.tz)[11:]),
-                Col("#", lambda r: r.id, right=True),
-                Col("Client", lambda r: r.client_ref),
-                Col("Practitioner", lambda r: r.practitioner),
-                Col("Area", lambda r: r.area),
-                Col("Units", lambda r: r.uses, right=True),
-                Col("", lambda r: "open" if r.is_open else "closed"),
-            ],
-            self,
-        )
+        self.today_model = RowsModel(today_columns(lambda: self.tz), self)
         self.today = table(self.today_model, "Today's sessions", sortable=False)
         self.today.activated.connect(self._resume_row)
         fit_columns(self.today, 3)
@@ -246,12 +234,7 @@ class ChairScreen(Screen):
                 tz = clinic_tz(conn)
                 now = db.clock.now(conn)
                 midnight = datetime.combine(local_date(now, tz), time(), tz).astimezone(UTC)
-                names = conn.execute(
-                    select(TreatmentSession.practitioner)
-                    .group_by(TreatmentSession.practitioner)
-                    .order_by(func.max(TreatmentSession.opened_at).desc())
-                    .limit(30)
-                ).scalars()
+                names = sessions.recent_practitioners(conn)
                 practitioners = list(dict.fromkeys([actor, *names]))
                 return ChairData(
                     tz=tz,
@@ -402,7 +385,8 @@ class ChairScreen(Screen):
 
     def refresh_uses(self) -> None:
         """After a scan only this session's uses are read again: the next scan must not
-        wait behind a reload of everything (one worker thread serves the whole window)."""
+        wait behind a reload of everything (short work shares one worker thread; only
+        report exports have their own)."""
         if self.session is None:
             return
         db, session_id = self.ctx.db, self.session.id

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
 
 from sterility import dashboard
 from sterility.dashboard import Dashboard, RefusalLine, SessionLine, StockLine
-from ui import fmt
+from ui import fmt, style
 from ui.context import AppContext
 from ui.models.rows import Col, RowsModel
+from ui.models.sessions import today_columns
 from ui.screens.base import Screen
 from ui.verdict import headline_for
 from ui.widgets import button, fit_columns, hint, named, restyle, section, table, title
@@ -100,7 +101,7 @@ class DashboardScreen(Screen):
                     lambda r: r.in_stock,
                     lambda v: fmt.count(v),
                     right=True,
-                    colour=lambda r: "#b3261e" if r.below_reorder else None,
+                    colour=lambda r: style.REFUSED_RED if r.below_reorder else None,
                     tooltip=lambda r: (
                         "Below its reorder level: order more" if r.below_reorder else None
                     ),
@@ -115,18 +116,7 @@ class DashboardScreen(Screen):
         self.only_below = named(QCheckBox("Only below reorder level"), "Only below reorder level")
         self.only_below.toggled.connect(self._show_stock)
 
-        self.sessions_model = RowsModel(
-            [
-                Col("Opened", lambda r: r.opened_at, lambda v: fmt.wall_clock(v, self._tz())[11:]),
-                Col("#", lambda r: r.id, right=True),
-                Col("Client", lambda r: r.client_ref),
-                Col("Practitioner", lambda r: r.practitioner),
-                Col("Area", lambda r: r.area),
-                Col("Units", lambda r: r.uses, right=True),
-                Col("", lambda r: "open" if r.is_open else "closed"),
-            ],
-            self,
-        )
+        self.sessions_model = RowsModel(today_columns(self._tz), self)
         self.sessions = table(self.sessions_model, "Today's sessions")
         self.sessions.activated.connect(lambda _i: self.open_card("sessions"))
         fit_columns(self.sessions, 3)

@@ -30,6 +30,7 @@ from inventory import catalog
 from inventory.catalog import ProductInfo
 from inventory.errors import LedgerError
 from inventory.models import UNIT_STATUSES
+from inventory.stock import EXPIRY_WINDOWS
 from reports.labels import LabelSheet, write_unit_labels
 from sterility import holds
 from ui import desktop, fmt
@@ -37,7 +38,7 @@ from ui.context import AppContext
 from ui.dialogs import REASONS, ReasonDialog
 from ui.models.lots import LotsModel
 from ui.models.paged import PagedQueryModel
-from ui.models.units import EXPIRY_WINDOWS, UnitsModel
+from ui.models.units import UnitsModel
 from ui.screens.base import Screen
 from ui.widgets import button, hint, message, named, set_message, set_widths, table, title
 
@@ -237,7 +238,7 @@ class InventoryScreen(Screen):
         return {
             "product_id": self.product.currentData(),
             "needle_um": self.needle.currentData(),
-            "lot": self.lot.text().strip(),
+            "lot_contains": self.lot.text().strip(),
             "status": self.status.currentData(),
             "expiry": self.expiry.currentData(),
         }
@@ -261,7 +262,7 @@ class InventoryScreen(Screen):
         _select_data(self.needle, filters.get("needle_um"))
         _select_data(self.status, filters.get("status"))
         _select_data(self.expiry, filters.get("expiry"))
-        self.lot.setText(str(filters.get("lot", "")))
+        self.lot.setText(str(filters.get("lot_contains", "")))
         for combo in combos:
             combo.blockSignals(False)
         self.tabs.blockSignals(True)

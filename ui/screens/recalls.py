@@ -18,23 +18,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from inventory import catalog, stock
+from inventory import catalog
 from inventory.catalog import ProductInfo
 from inventory.clock import local_date
-from inventory.models import Lot
 from inventory.settings import clinic_tz
 from inventory.stock import UnitRow
+from reports.trace_csv import write_trace_csv
 from sterility import recalls
-from sterility.models import RecallItem
 from sterility.recalls import RecallInfo, RecallResult, TraceRow
-from ui import desktop, fmt
+from ui import desktop, fmt, style
 from ui.context import AppContext
 from ui.dialogs import ReasonDialog, RecallDialog
 from ui.models.rows import Col, RowsModel
 from ui.screens.base import Screen
-from ui.trace_csv import write_trace_csv
 from ui.widgets import (
     button,
     fit_columns,
@@ -86,7 +83,7 @@ class RecallsScreen(Screen):
                 Col(
                     "Status",
                     lambda r: "open" if r.closed_at is None else "closed",
-                    colour=lambda r: "#b3261e" if r.closed_at is None else "#5c6b77",
+                    colour=lambda r: style.REFUSED_RED if r.closed_at is None else style.MUTED,
                 ),
             ],
             self,
@@ -219,23 +216,9 @@ class RecallsScreen(Screen):
 
         def read() -> RecallDetail:
             with db.read() as conn:
-                serials = [
-                    s
-                    for s in conn.execute(
-                        select(RecallItem.serial).where(
-                            RecallItem.recall_id == info.id, RecallItem.serial.is_not(None)
-                        )
-                    ).scalars()
-                ]
-                held = [
-                    unit
-                    for lot in info.lots
-                    for unit in stock.list_units(
-                        conn, lot=lot, status="quarantined", gtin=info.gtin
-                    )
-                    if not serials or unit.serial in serials or unit.code in serials
-                ]
-                trace = recalls.trace_uses(conn, info.gtin, info.lots, serials or None)
+                serials = recalls.recall_serials(conn, info.id)
+                held = recalls.recalled_units(conn, info.id, status="quarantined")
+                trace = recalls.recall_trace(conn, info.id)
                 return RecallDetail(info, held, trace, serials)
 
         self.run(read, self._show_detail, label="recall detail")
@@ -289,14 +272,7 @@ class RecallsScreen(Screen):
 
             def read() -> list[str]:
                 with db.read() as conn:
-                    product = catalog.product_by_gtin(conn, gtin)
-                    return list(
-                        conn.execute(
-                            select(Lot.lot_number)
-                            .where(Lot.product_id == product.id)
-                            .order_by(Lot.expiry, Lot.lot_number)
-                        ).scalars()
-                    )
+                    return catalog.lot_numbers(conn, gtin)
 
             self.run(read, dialog.set_lots, label="lots")
 

@@ -10,7 +10,6 @@ and unit labels are printed for the units that carry no maker's serial.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -25,18 +24,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from inventory import catalog, receiving
 from inventory.barcode import Scan, parse_for_receiving
 from inventory.catalog import ProductInfo
-from inventory.clock import local_date
-from inventory.db import Database
-from inventory.errors import BarcodeUnreadable, UnknownProduct
-from inventory.models import Lot, Unit
-from inventory.settings import clinic_tz
+from inventory.errors import BarcodeUnreadable
 from reports.labels import LabelSheet, write_unit_labels
-from ui import desktop, fmt
+from ui import desktop, fmt, style
 from ui.context import AppContext
 from ui.dialogs import ProductDialog
 from ui.models.rows import Col, RowsModel
@@ -57,61 +51,22 @@ from ui.widgets import (
 )
 
 
-@dataclass(frozen=True)
-class BoxCheck:
-    """What the ledger knows about a scanned box, before it is received."""
-
-    product: ProductInfo | None
-    problem: str
-
-
 @dataclass
 class PendingBox:
-    """One scanned box waiting to be received."""
+    """One scanned box waiting to be received, with what the ledger said of it."""
 
     number: int
     raw: str
     scan: Scan
-    product: ProductInfo | None = None
-    problem: str = ""
-    checked: bool = False
+    check: receiving.BoxCheck | None = None
 
-    def units(self, override: int) -> int | None:
-        if self.scan.serial is not None:
-            return 1
-        if override:
-            return override
-        if self.scan.count:
-            return self.scan.count
-        return self.product.units_per_pack if self.product else None
+    @property
+    def product(self) -> ProductInfo | None:
+        return self.check.product if self.check else None
 
-
-def check_box(db: Database, scan: Scan) -> BoxCheck:
-    """On the worker thread: the same checks ``receive`` will make, read-only."""
-    with db.read() as conn:
-        tz = clinic_tz(conn)
-        today = local_date(db.clock.now(conn), tz)
-        try:
-            product = catalog.product_by_gtin(conn, scan.gtin or "")
-        except UnknownProduct:
-            return BoxCheck(None, "Unknown product: add it to the catalogue")
-        assert scan.expiry is not None and scan.lot is not None
-        if scan.expiry < today:
-            return BoxCheck(product, f"Expired on {scan.expiry.isoformat()}: return it")
-        recorded: date | None = conn.execute(
-            select(Lot.expiry).where(Lot.product_id == product.id, Lot.lot_number == scan.lot)
-        ).scalar()
-        if recorded is not None and recorded != scan.expiry:
-            return BoxCheck(
-                product, f"Lot {scan.lot} is recorded with expiry {recorded.isoformat()}"
-            )
-        if scan.serial is not None:
-            code = conn.execute(
-                select(Unit.code).where(Unit.product_id == product.id, Unit.serial == scan.serial)
-            ).scalar()
-            if code is not None:
-                return BoxCheck(product, f"Serial already received as unit {code}")
-        return BoxCheck(product, "")
+    @property
+    def units(self) -> int | None:
+        return self.check.units if self.check else None
 
 
 class ReceiveScreen(Screen):
@@ -124,6 +79,7 @@ class ReceiveScreen(Screen):
         self.receipt: receiving.ReceiptResult | None = None
         self.labels_path: Path | None = None
         self._numbers = 0
+        self._checks = 0  # the latest preview asked for; older answers are dropped
         self._dialog: ProductDialog | None = None
 
         self.supplier = named(QLineEdit(), "Supplier")
@@ -135,7 +91,7 @@ class ReceiveScreen(Screen):
         )
         self.units.setRange(0, receiving.MAX_UNITS_PER_SCAN)
         self.units.setSpecialValueText("as catalogued")
-        self.units.valueChanged.connect(self._refresh_lines)
+        self.units.valueChanged.connect(self._recheck)
         self.scan = named(ScanField(prefs=ctx.prefs), "Scan box")
         self.scan.setObjectName("scanField")
         self.scan.setPlaceholderText("Scan the GS1 barcode on each box (or type it, then Enter)")
@@ -176,11 +132,11 @@ class ReceiveScreen(Screen):
                 Col("Lot", lambda b: b.scan.lot),
                 Col("Expiry", lambda b: b.scan.expiry, fmt.day),
                 Col("Serial", lambda b: b.scan.serial),
-                Col("Units", lambda b: b.units(self.units.value()), right=True),
+                Col("Units", lambda b: b.units, right=True),
                 Col(
                     "Check",
                     lambda b: self.problem(b) or "OK",
-                    colour=lambda b: "#b3261e" if self.problem(b) else "#1d7a3a",
+                    colour=lambda b: style.REFUSED_RED if self.problem(b) else style.OK_GREEN,
                 ),
             ],
             self,
@@ -299,51 +255,63 @@ class ReceiveScreen(Screen):
         set_message(self.scan_problem, "")
         self._numbers += 1
         box = PendingBox(self._numbers, text, scan)
-        self._show_parsed(box)
         self.boxes.append(box)
+        self._show_parsed(box)
+        self._recheck()
+
+    def _recheck(self, *_args: object) -> None:
+        """Ask the ledger about the whole list: receiving checks boxes in list order."""
+        self._checks += 1
+        asked, boxes = self._checks, list(self.boxes)
+        for box in boxes:
+            box.check = None
         self._refresh_lines()
-        db = self.ctx.db
-        self.run(lambda: check_box(db, scan), lambda check: self._checked(box, check))
+        if not boxes:
+            return
+        db, units = self.ctx.db, self.units.value() or None
+        self.run(
+            lambda: receiving.preview(db, [b.scan for b in boxes], units=units),
+            lambda checks: self._checked(asked, boxes, checks),
+            label="check boxes",
+        )
 
     def _show_parsed(self, box: PendingBox) -> None:
         scan = box.scan
         self.parsed["gtin"].setText(scan.gtin or "—")
-        self.parsed["product"].setText(
-            box.product.name if box.product else ("checking…" if not box.checked else box.problem)
-        )
+        if box.check is None:
+            self.parsed["product"].setText("checking…")
+        else:
+            self.parsed["product"].setText(box.product.name if box.product else box.check.message)
         self.parsed["lot"].setText(scan.lot or "—")
         self.parsed["expiry"].setText(fmt.day(scan.expiry) or "—")
         self.parsed["production"].setText(fmt.day(scan.production) or "—")
         self.parsed["serial"].setText(scan.serial or "none (unit labels will be printed)")
-        units = box.units(self.units.value())
-        self.parsed["units"].setText(str(units) if units else "—")
+        self.parsed["units"].setText(str(box.units) if box.units else "—")
 
-    def _checked(self, box: PendingBox, check: BoxCheck) -> None:
-        box.product, box.problem, box.checked = check.product, check.problem, True
-        if self.boxes and box is self.boxes[-1]:
-            self._show_parsed(box)
+    def _checked(
+        self, asked: int, boxes: list[PendingBox], checks: list[receiving.BoxCheck]
+    ) -> None:
+        if asked != self._checks:
+            return  # the list changed since: a newer preview is on its way
+        for box, check in zip(boxes, checks, strict=True):
+            box.check = check
+        if self.boxes:
+            self._show_parsed(self.boxes[-1])
         self._refresh_lines()
 
     def problem(self, box: PendingBox) -> str:
         """Why this box cannot be received as it stands ("" when it can)."""
-        if not box.checked:
+        if box.check is None:
             return "checking…"
-        if box.problem:
-            return box.problem
-        serial = box.scan.serial
-        if serial and sum(1 for b in self.boxes if b.scan.serial == serial) > 1:
-            return "Serial scanned twice on this list"
-        if serial and self.units.value():
-            return "Has a serial, so it is one unit: clear Units per box"
-        return ""
+        return box.check.message
 
     def _refresh_lines(self) -> None:
         current = self.table.currentIndex().row()
         self.model.set_rows(self.boxes)
         if 0 <= current < len(self.boxes):
             self.table.selectRow(current)
-        units = sum(b.units(self.units.value()) or 0 for b in self.boxes)
-        problems = sum(1 for b in self.boxes if b.checked and self.problem(b))
+        units = sum(b.units or 0 for b in self.boxes)
+        problems = sum(1 for b in self.boxes if b.check is not None and self.problem(b))
         text = f"{len(self.boxes)} boxes, {units} units" if self.boxes else ""
         if problems:
             text += f"; {problems} to fix before receiving"
@@ -360,20 +328,20 @@ class ReceiveScreen(Screen):
 
     def _unknown_box(self) -> PendingBox | None:
         row = self.table.currentIndex().row()
-        if 0 <= row < len(self.boxes) and self.boxes[row].checked and not self.boxes[row].product:
+        if 0 <= row < len(self.boxes) and _unknown(self.boxes[row]):
             return self.boxes[row]
-        return next((b for b in self.boxes if b.checked and b.product is None), None)
+        return next((b for b in self.boxes if _unknown(b)), None)
 
     def remove_selected(self) -> None:
         row = self.table.currentIndex().row()
         if 0 <= row < len(self.boxes):
             del self.boxes[row]
-            self._refresh_lines()
+            self._recheck()
         self.scan.setFocus()
 
     def clear_boxes(self) -> None:
         self.boxes.clear()
-        self._refresh_lines()
+        self._recheck()
         self.scan.setFocus()
 
     # -- a product the catalogue does not know
@@ -402,15 +370,7 @@ class ReceiveScreen(Screen):
         dialog.done_saving()
         self._dialog = None
         self.changed.emit()
-        db = self.ctx.db
-        for box in self.boxes:
-            if box.scan.gtin == product.gtin:
-                box.checked = False
-                self.run(
-                    lambda scan=box.scan: check_box(db, scan),
-                    lambda check, b=box: self._checked(b, check),
-                )
-        self._refresh_lines()
+        self._recheck()
 
     # -- saving
 
@@ -447,7 +407,7 @@ class ReceiveScreen(Screen):
         self.invoice.clear()
         for label in self.parsed.values():  # the last scan is saved: nothing pending to show
             label.setText("—")
-        self._refresh_lines()
+        self._recheck()
         self.changed.emit()
         self.scan.setFocus()
 
@@ -482,6 +442,10 @@ class ReceiveScreen(Screen):
     def _labels_failed(self, error: BaseException) -> None:
         self.labels_button.setEnabled(True)
         self.show_error(error)
+
+
+def _unknown(box: PendingBox) -> bool:
+    return box.check is not None and box.check.product is None
 
 
 def _dialog_problem(dialog: ProductDialog, error: BaseException, screen: Screen) -> None:

@@ -2,14 +2,14 @@
 
 The export runs on the worker thread and reports its progress; Cancel asks it to stop
 (the writer then removes what it had started). The window stays usable throughout.
+Importing ``reports.export`` is cheap (pandas, reportlab and pyhanko load on the first
+export), so this screen imports it plainly.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import date, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from PySide6.QtCore import QDate
@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from inventory.clock import local_date
-from inventory.errors import LedgerError
 from inventory.settings import clinic_tz
+from reports.export import ExportCancelled, ExportResult, export_compliance, export_usage
 from ui import desktop
 from ui.context import AppContext
 from ui.screens.base import Screen
@@ -36,8 +36,8 @@ from ui.widgets import button, hint, message, named, panel, section, set_message
 from ui.worker import Job
 
 REPORTS = {
-    "compliance": ("Compliance report (for the inspector)", "export_compliance"),
-    "usage": ("Usage report (for the manager)", "export_usage"),
+    "compliance": "Compliance report (for the inspector)",
+    "usage": "Usage report (for the manager)",
 }
 PERIODS = ["Last month", "This month", "Last 3 months", "This year", "Last year", "Custom"]
 
@@ -62,17 +62,6 @@ def period_for(choice: str, today: date) -> tuple[date, date]:
     raise ValueError(choice)
 
 
-def report_module() -> ModuleType:
-    """The report writers, looked up when used (so a missing writer is a sentence, not a crash)."""
-    try:
-        return importlib.import_module("reports.export")
-    except ImportError as exc:
-        raise LedgerError(
-            "The report writer is not part of this version of Sterile Ledger yet.",
-            code="no_reports",
-        ) from exc
-
-
 def _buddy(text: str, widget: QWidget) -> QLabel:
     label = QLabel(text)
     label.setBuddy(widget)
@@ -95,11 +84,11 @@ class ReportsScreen(Screen):
         super().__init__(ctx, parent)
         self.today = date.today()
         self.job: Job | None = None
-        self.last_result: Any = None
+        self.last_result: ExportResult | None = None
         self.last_folder: Path | None = None
 
         self.report = named(QComboBox(), "Report")
-        for key, (text, _fn) in REPORTS.items():
+        for key, text in REPORTS.items():
             self.report.addItem(text, key)
         self.report.currentIndexChanged.connect(self._report_changed)
         self.period = named(QComboBox(), "Period")
@@ -260,12 +249,11 @@ class ReportsScreen(Screen):
         options: dict[str, Any] = {"pdf": pdf, "csv": csv, "by": self.ctx.actor}
         if key == "compliance":
             options["with_client_names"] = self.client_names.isChecked()
-        function_name = REPORTS[key][1]
         db = self.ctx.db
 
-        def build(job: Job) -> Any:
+        def build(job: Job) -> ExportResult:
             folder.mkdir(parents=True, exist_ok=True)
-            writer = getattr(report_module(), function_name)
+            writer = export_compliance if key == "compliance" else export_usage
             return writer(
                 db, start, end, progress=job.report_progress, cancel=job.is_cancelled, **options
             )
@@ -291,22 +279,20 @@ class ReportsScreen(Screen):
         if text:
             self.progress_text.setText(text)
 
-    def _exported(self, result: Any) -> None:
+    def _exported(self, result: ExportResult) -> None:
         self.job = None
         self.last_result = result
         self._set_running(False)
         self.progress.setValue(1000)
-        files = [p for p in [getattr(result, "pdf", None), *getattr(result, "csv_files", [])] if p]
-        manifest = getattr(result, "manifest", None)
+        files = [p for p in [result.pdf, *result.csv_files] if p]
         lines = [f"Saved {len(files)} file{'s' if len(files) != 1 else ''} in {self.last_folder}:"]
-        lines += [f"  {Path(p).name}" for p in files[:8]]
+        lines += [f"  {p.name}" for p in files[:8]]
         if len(files) > 8:
             lines.append(f"  and {len(files) - 8} more")
-        if manifest:
-            lines.append(f"Manifest: {Path(manifest).name}")
-        digest = getattr(result, "digest", "")
-        if digest:
-            lines.append(f"SHA-256 digest of the data: {digest}")
+        if result.manifest:
+            lines.append(f"Manifest: {result.manifest.name}")
+        if result.digest:
+            lines.append(f"SHA-256 digest of the data: {result.digest}")
         set_message(self.result, "\n".join(lines), "success")
         self.progress_text.setText("Done.")
         self.open_button.setEnabled(True)
@@ -317,7 +303,7 @@ class ReportsScreen(Screen):
     def _failed(self, error: BaseException) -> None:
         self.job = None
         self._set_running(False)
-        if type(error).__name__ == "ExportCancelled" or getattr(error, "code", "") == "cancelled":
+        if isinstance(error, ExportCancelled):
             self.progress.setValue(0)
             self.progress_text.setText("")
             set_message(self.result, "Export cancelled; no report files were kept.", "problem")

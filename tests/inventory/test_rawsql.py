@@ -1,0 +1,67 @@
+"""The fast path and the ORM read and write times the same way, on both databases.
+
+The chair scan and the audit writer run Core statements through the driver
+(inventory.rawsql), skipping SQLAlchemy's execution layer. They must not drift from
+the schema: a time written there reads back unchanged through the ORM type, and the
+other way round, and the chair's own writes read back as the verdict said.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import bindparam, insert, select
+
+from inventory.db import Database
+from inventory.models import Receipt
+from inventory.rawsql import Raw, Statement
+from sterility import sessions
+from sterility.chair import use_unit
+from sterility.models import UnitUse
+
+_R = Receipt.__table__
+_INSERT = Statement(
+    insert(_R)
+    .values(
+        supplier=bindparam("supplier"),
+        invoice="",
+        received_by="fast path",
+        received_at=bindparam("at"),
+    )
+    .returning(_R.c.id, _R.c.received_at)
+)
+_READ = Statement(select(_R.c.received_at).where(_R.c.id == bindparam("id")))
+SYDNEY_SUMMER = timezone(timedelta(hours=11))
+
+
+def test_a_time_written_by_the_driver_reads_back_through_the_orm(db: Database) -> None:
+    at = datetime(2026, 12, 24, 9, 15, 30, 123456, tzinfo=SYDNEY_SUMMER)
+    with db.write() as conn:
+        receipt_id, returned = Raw(conn).one(_INSERT, {"supplier": "raw", "at": at})
+    assert returned == at and returned.tzinfo == UTC
+    with db.read() as conn:
+        stored = conn.execute(select(Receipt.received_at).where(Receipt.id == receipt_id))
+        assert stored.scalar_one() == at.astimezone(UTC)
+
+
+def test_a_time_written_by_the_orm_reads_back_through_the_driver(db: Database) -> None:
+    at = datetime(2027, 3, 1, 23, 59, 59, 999999, tzinfo=UTC)
+    with db.write() as conn:
+        receipt_id = conn.execute(
+            insert(Receipt)
+            .values(supplier="orm", invoice="", received_by="orm", received_at=at)
+            .returning(Receipt.id)
+        ).scalar_one()
+    with db.read() as conn:
+        assert Raw(conn).one(_READ, {"id": receipt_id}) == (at,)
+
+
+def test_the_chairs_use_time_is_the_verdicts(db: Database, stocked, clock) -> None:
+    clock.at = datetime(2026, 3, 10, 1, 30, 0, 654321, tzinfo=UTC)
+    info = sessions.open_session(
+        db, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by="Sam"
+    )
+    verdict = use_unit(db, info.id, "U1-001", by="Sam")
+    with db.read() as conn:
+        used_at = conn.execute(select(UnitUse.used_at).where(UnitUse.session_id == info.id))
+        assert used_at.scalar_one() == verdict.at == clock.at

@@ -1,0 +1,28 @@
+"""Opening the desktop app's reports screen loads no report machinery until the first export."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+HEAVY = ("pandas", "reportlab", "pyhanko")
+
+
+def test_the_reports_screen_and_the_export_api_import_light() -> None:
+    code = (
+        "import ui.screens.reports, reports.export; import sys, json; "
+        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
