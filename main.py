@@ -21,20 +21,18 @@ def setup_logging() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """A command when one is named; otherwise the desktop app, with the same --db and --by."""
+    """A command when one is named; otherwise the desktop app, with the same --db and --user."""
     argv = sys.argv[1:] if argv is None else argv
     setup_logging()
     from commands.cli import build_parser
     from commands.cli import main as cli_main
-    from commands.context import default_actor
 
     known, rest = build_parser().parse_known_args(argv)
     if known.command is not None:
         return cli_main(argv)
     from ui.app import run
 
-    actor = (known.by or default_actor()).strip() or "unknown"
-    return run(rest, db_url=known.db, actor=actor)
+    return run(rest, db_url=known.db, user=known.user)
 
 
 if __name__ == "__main__":

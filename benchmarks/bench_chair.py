@@ -17,20 +17,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import describe, fill_units, percentile
+from common import bench_clinic, describe, fill_units, percentile
 
 from inventory.ledger import open_ledger
 from sterility import sessions
 from sterility.chair import use_unit
 
+ACTOR: dict[str, object] = {}  # the signed-in bench manager of the ledger being measured
+
 
 def app_scans(db, codes: list[str]) -> list[float]:
-    sid = sessions.open_session(db, client_ref="C-1", practitioner="Bench", area="face",
-                                depth_mm="0.5", by="Bench").id
+    by = ACTOR["by"]
+    sid = sessions.open_session(db, client_ref="C-1", area="face", depth_mm="0.5", by=by).id
     times = []
     for code in codes:
         t0 = time.perf_counter()
-        use_unit(db, sid, code, by="Bench")
+        use_unit(db, sid, code, by=by)
         times.append(time.perf_counter() - t0)
     return times
 
@@ -74,10 +76,11 @@ def bare_scans(execute: Callable[[str, tuple], list], begin: str, commit: Callab
 def run_sqlite(n_units: int, n_scans: int, folder: Path) -> tuple[list[float], list[float]]:
     path = folder / "bench.sqlite3"
     db = open_ledger(f"sqlite:///{path}")
-    codes = fill_units(db, n_units)
+    ACTOR["by"] = bench_clinic(db)
+    codes = fill_units(db, n_units, by=ACTOR["by"])
     app = app_scans(db, codes[:n_scans])
-    sid = sessions.open_session(db, client_ref="C-2", practitioner="Bench", area="face",
-                                depth_mm="0.5", by="Bench").id
+    sid = sessions.open_session(db, client_ref="C-2", area="face", depth_mm="0.5",
+                                by=ACTOR["by"]).id
     db.dispose()
     raw = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
@@ -103,10 +106,11 @@ def run_postgresql(n_units: int, n_scans: int) -> tuple[list[float], list[float]
     try:
         server.create_database("bench")
         db = open_ledger(server.url("bench"))
-        codes = fill_units(db, n_units)
+        ACTOR["by"] = bench_clinic(db)
+        codes = fill_units(db, n_units, by=ACTOR["by"])
         app = app_scans(db, codes[:n_scans])
-        sid = sessions.open_session(db, client_ref="C-2", practitioner="Bench", area="face",
-                                    depth_mm="0.5", by="Bench").id
+        sid = sessions.open_session(db, client_ref="C-2", area="face", depth_mm="0.5",
+                                    by=ACTOR["by"]).id
         db.dispose()
         with psycopg.connect(dbname="bench", user="postgres", host=str(server.socket_dir),
                              autocommit=True) as raw:

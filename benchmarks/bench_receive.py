@@ -13,7 +13,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from common import GTIN
+from common import GTIN, bench_clinic
 
 from inventory import catalog, receiving
 from inventory.barcode import element_string
@@ -29,13 +29,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
         db = open_ledger(f"sqlite:///{path}")
+        by = bench_clinic(db)
         catalog.add_product(db, gtin=GTIN, maker="Bench", name="12-pin 0.5 mm",
                             kind="pen_cartridge", needle_count=12, needle_length_mm="0.5",
-                            sterilization="EO", units_per_pack=10, by="bench")
+                            sterilization="EO", units_per_pack=10, by=by)
         for r in range(args.rounds):
             scan = element_string(GTIN, date(2030, 1, 31), f"LOT{r}", None)
             t0 = time.perf_counter()
-            receiving.receive(db, [scan], units=args.units, by="bench")
+            receiving.receive(db, [scan], units=args.units, by=by)
             app_times.append(time.perf_counter() - t0)
         db.dispose()
 

@@ -11,7 +11,8 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inventory import catalog
+from inventory import catalog, staff
+from inventory.access import Actor
 from inventory.barcode import unit_code_text
 from inventory.db import Database
 from inventory.models import Lot, Receipt, Unit
@@ -19,11 +20,20 @@ from inventory.models import Lot, Receipt, Unit
 GTIN = "09506000100029"
 
 
-def fill_units(db: Database, n_units: int, *, lots: int = 100, chunk: int = 20_000) -> list[str]:
+def bench_clinic(db: Database) -> Actor:
+    """The benchmark clinic's manager, who treats too (set up once, signed in)."""
+    return staff.setup_clinic(
+        db, name="Bench Manager", password="bench password", check_password=False
+    ).actor
+
+
+def fill_units(
+    db: Database, n_units: int, *, by: Actor, lots: int = 100, chunk: int = 20_000
+) -> list[str]:
     """A product with ``lots`` lots and ``n_units`` in-stock units; returns the unit codes."""
     product = catalog.add_product(db, gtin=GTIN, maker="Bench", name="12-pin 0.5 mm",
                                   kind="pen_cartridge", needle_count=12, needle_length_mm="0.5",
-                                  sterilization="EO", units_per_pack=10, by="bench")
+                                  sterilization="EO", units_per_pack=10, by=by)
     now = datetime.now(UTC)
     with db.write() as conn:
         conn.execute(insert(Receipt), [{"id": 1, "supplier": "", "invoice": "",

@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from commands.context import Context, add_json_flag, table
-from inventory import backup
+from sqlalchemy import inspect
+
+from commands.context import (
+    PASSWORD_VARIABLE,
+    USER_VARIABLE,
+    Context,
+    add_json_flag,
+    read_password,
+    table,
+)
+from inventory import backup, staff
+from inventory.access import Actor
+from inventory.db import Database, make_engine
+from inventory.errors import DatabaseDamaged
 from inventory.ledger import resolve_url
+from inventory.staff import has_staff
+
+# Restoring a damaged ledger from a backup made before staff accounts: nobody can sign in
+# to either, and repairing must stay possible; the restore event says so.
+NOBODY_RESTORES = Actor(staff_id=0, name="(no account: ledger damaged)", role="manager")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="a folder, or a new file name, for the copy")
     bp.add_argument("--list", action="store_true", help="list the copies in backups/")
     add_json_flag(bp)
-    bp.set_defaults(handler=_backup)
+    bp.set_defaults(handler=_backup, sign_in=False)  # PostgreSQL is told to use pg_dump first
 
     rp = sub.add_parser(
         "restore",
@@ -33,12 +51,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     rp.add_argument("file", type=Path, metavar="FILE")
     add_json_flag(rp)
-    rp.set_defaults(handler=_restore)
+    rp.set_defaults(handler=_restore, sign_in=False)  # a damaged ledger cannot sign anyone in
 
 
 def _backup(args: argparse.Namespace, ctx: Context) -> int:
     path = backup.ledger_file(resolve_url(ctx.db_url))  # PostgreSQL: use pg_dump
     if args.list:
+        ctx.actor  # noqa: B018 - listing needs a sign-in, like every command
         found = backup.list_backups(path)
         rows = [[b.path.name, b.made_at.isoformat(timespec="seconds"), b.label] for b in found]
         ctx.emit(
@@ -48,15 +67,20 @@ def _backup(args: argparse.Namespace, ctx: Context) -> int:
             + table(["File", "Made (UTC)", "Kind"], rows),
         )
         return 0
-    made = backup.backup_to(ctx.db, args.dest)
+    made = backup.backup_to(ctx.db, args.dest, by=ctx.actor)
     ctx.emit({"backup": str(made)}, f"Backup written: {made}")
     return 0
 
 
 def _restore(args: argparse.Namespace, ctx: Context) -> int:
-    # Not ctx.db: restore is how a damaged ledger, which will not open, is repaired.
+    """A manager of the ledger restores; a damaged ledger's manager signs in to the backup."""
     path = backup.ledger_file(resolve_url(ctx.db_url))
-    result = backup.restore(path, args.file, by=ctx.actor)
+    try:
+        actor = ctx.actor
+    except DatabaseDamaged:
+        actor = _sign_in_to_backup(args.file, ctx)
+    actor.require("restore")
+    result = backup.restore(path, args.file, by=actor)
     ctx.emit(
         {
             "restored": result.backup.name,
@@ -68,3 +92,18 @@ def _restore(args: argparse.Namespace, ctx: Context) -> int:
         result.sentence,
     )
     return 0
+
+
+def _sign_in_to_backup(file: Path, ctx: Context) -> Actor:
+    """The ledger is damaged: the person proves who they are against the backup itself."""
+    copy = Database(make_engine(f"sqlite:///{file.expanduser()}", read_only=True), read_only=True)
+    try:
+        with copy.read() as conn:
+            has_accounts = "staff" in inspect(conn).get_table_names() and has_staff(conn)
+        if not has_accounts:  # a backup from before staff accounts: nobody can sign in
+            return NOBODY_RESTORES
+        name = (ctx.user or os.environ.get(USER_VARIABLE) or "").strip()
+        password = read_password(f"Password for {name}: ", variable=PASSWORD_VARIABLE)
+        return staff.sign_in(copy, name, password, record=False).actor
+    finally:
+        copy.dispose()

@@ -20,7 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ses_sub = ses.add_subparsers(dest="session_command", metavar="ACTION", required=True)
     opn = ses_sub.add_parser("open", help="open a session; prints its id")
     opn.add_argument("--client", required=True, help="the client's reference")
-    opn.add_argument("--practitioner", required=True)
+    opn.add_argument(
+        "--practitioner",
+        help="who treats (default: you); a manager may name any active practitioner",
+    )
     opn.add_argument("--area", required=True, help="face, neck, decolletage, scalp, body...")
     opn.add_argument("--depth", required=True, help="planned needle depth in mm")
     opn.add_argument("--device", default="")
@@ -147,7 +150,7 @@ def _close(args: argparse.Namespace, ctx: Context) -> int:
 
 def _show(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db.read() as conn:
-        info = sessions.get_session(conn, args.session)
+        info = sessions.get_session(conn, args.session, ctx.actor.keys)
         uses = sessions.session_uses(conn, args.session)
         tz = clinic_tz(conn)
     state = "open" if info.is_open else f"closed {show_local(info.closed_at, tz)}"
@@ -175,7 +178,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db.read() as conn:
-        rows = sessions.list_sessions(conn, open_only=args.open)
+        rows = sessions.list_sessions(conn, ctx.actor.keys, open_only=args.open)
         tz = clinic_tz(conn)
     ctx.emit(
         [r.as_dict() for r in rows],
@@ -284,7 +287,7 @@ def _recalls(args: argparse.Namespace, ctx: Context) -> int:
 
 def _trace(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db.read() as conn:
-        rows = recalls.trace_uses(conn, args.gtin, args.lot, args.serial)
+        rows = recalls.trace_uses(conn, args.gtin, args.lot, args.serial, ctx.actor.keys)
         tz = clinic_tz(conn)
     if args.csv is None:
         ctx.emit([r.as_dict() for r in rows], _trace_table(rows, ctx))

@@ -15,12 +15,12 @@ from commands import (
     demo_cmd,
     report_cmd,
     settings_cmd,
+    staff_cmd,
     stock_cmd,
 )
-from commands.context import Context, default_actor
+from commands.context import Context
 from inventory import __version__
 from inventory.errors import LedgerError
-from inventory.text import clean
 
 log = logging.getLogger("sterile_ledger")
 
@@ -34,9 +34,22 @@ HINTS = {
     "--units-per-pack 10",
     "read_only": "Or choose another database with --db URL or STERILE_LEDGER_DB.",
     "network_mount": "Choose another database with --db URL or STERILE_LEDGER_DB.",
+    "sign_in_failed": "Sign in with --user NAME (or STERILE_LEDGER_USER); the password is "
+    "asked for, or read from STERILE_LEDGER_PASSWORD.",
+    "keys_unreadable": "A manager can reset it: python main.py staff reset-password NAME",
 }
 
-MODULES = (stock_cmd, chair_cmd, audit_cmd, settings_cmd, demo_cmd, db_cmd, report_cmd, backup_cmd)
+MODULES = (
+    stock_cmd,
+    chair_cmd,
+    audit_cmd,
+    settings_cmd,
+    staff_cmd,
+    demo_cmd,
+    db_cmd,
+    report_cmd,
+    backup_cmd,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,9 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="database URL (default: STERILE_LEDGER_DB or the SQLite file in your data folder)",
     )
     parser.add_argument(
-        "--by",
+        "--user",
         metavar="NAME",
-        help="who is acting (default: STERILE_LEDGER_USER or your login name)",
+        help="sign in as NAME (default: STERILE_LEDGER_USER); the password is asked for, "
+        "or read from STERILE_LEDGER_PASSWORD",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -79,11 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return EXIT_USAGE
-    ctx = Context(
-        db_url=args.db, actor=(args.by or default_actor()).strip(), as_json=bool(args.json)
-    )
+    ctx = Context(db_url=args.db, user=args.user, as_json=bool(args.json))
     try:
-        ctx.actor = clean(ctx.actor, "name of who is acting (--by)")
+        if getattr(args, "sign_in", True):
+            ctx.actor  # noqa: B018 - every command signs in before it reads or writes
         return handler(args, ctx) or EXIT_OK
     except LedgerError as exc:
         if ctx.as_json:

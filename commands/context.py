@@ -1,4 +1,10 @@
-"""What every command gets: the open ledger, who is acting, and how to print."""
+"""What every command gets: the open ledger, the signed-in person, and how to print.
+
+Every command that reads or changes the ledger signs in first: the name from --user or
+STERILE_LEDGER_USER, the password from a prompt, or from STERILE_LEDGER_PASSWORD for
+automation (scripts, scheduled exports). A command without a valid sign-in is refused
+with exit code 3, like any other refusal.
+"""
 
 from __future__ import annotations
 
@@ -11,34 +17,72 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
 
+from inventory import staff
+from inventory.access import Actor
 from inventory.db import Database
+from inventory.errors import InvalidInput
 from inventory.ledger import open_ledger
+from inventory.staff import NoStaffYet, SignedIn, SignInFailed, has_staff
+
+USER_VARIABLE = "STERILE_LEDGER_USER"
+PASSWORD_VARIABLE = "STERILE_LEDGER_PASSWORD"
 
 
-def default_actor() -> str:
-    """STERILE_LEDGER_USER, else the computer login: who did it goes on every record."""
-    name = os.environ.get("STERILE_LEDGER_USER")
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
+def read_password(prompt: str, *, variable: str | None = None, confirm: bool = False) -> str:
+    """A password from an environment variable (automation) or typed at a hidden prompt."""
+    if variable:
+        value = os.environ.get(variable)
+        if value:
+            return value
+    if not sys.stdin or not sys.stdin.isatty():
+        where = f" or set {variable}" if variable else ""
+        raise SignInFailed(f"A password is needed: run this in a terminal{where}.")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Type it again: ") != first:
+        raise InvalidInput("The two passwords differ; nothing was changed.")
+    return first
 
 
 @dataclass
 class Context:
     db_url: str | None
-    actor: str
+    user: str | None = None
     as_json: bool = False
     out: TextIO = field(default_factory=lambda: sys.stdout)
     _db: Database | None = None
+    _actor: Actor | None = None
 
     @property
     def db(self) -> Database:
         if self._db is None:
             self._db = open_ledger(self.db_url)
         return self._db
+
+    @property
+    def actor(self) -> Actor:
+        """The signed-in person (signing in on first use): refused without a valid sign-in."""
+        if self._actor is None:
+            self._actor = self.sign_in().actor
+        return self._actor
+
+    def sign_in(self) -> SignedIn:
+        name = (self.user or os.environ.get(USER_VARIABLE) or "").strip()
+        if not name:
+            with self.db.read() as conn:
+                if not has_staff(conn):
+                    raise NoStaffYet(
+                        "This ledger has no staff accounts yet. Create the clinic's first "
+                        "manager: python main.py staff add --name NAME --role manager"
+                    )
+            raise SignInFailed(
+                f"Sign in first: give your name with --user NAME (or {USER_VARIABLE})."
+            )
+        password = read_password(f"Password for {name}: ", variable=PASSWORD_VARIABLE)
+        signed = staff.sign_in(self.db, name, password, record=False)
+        if signed.failures_before:
+            sys.stderr.write(signed.sentence + "\n")
+        self._actor = signed.actor
+        return signed
 
     def close(self) -> None:
         if self._db is not None:

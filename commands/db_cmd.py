@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _readonly_role(args: argparse.Namespace, ctx: Context) -> int:
+    ctx.actor.require("settings")
     password = None
     if args.password_env:
         password = os.environ.get(args.password_env)

@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import func, select
 
 from commands.context import Context, add_json_flag, whole
-from inventory import catalog, receiving, settings
+from inventory import catalog, receiving, settings, staff
+from inventory.access import Actor
 from inventory.barcode import element_string
 from inventory.clock import FixedClock
 from inventory.db import Database
 from inventory.errors import LedgerError
 from inventory.models import Product
+from inventory.staff import has_staff
 from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused, UnitExpired
@@ -106,7 +109,30 @@ PRODUCTS = [
         1,
     ),
 ]
-PRACTITIONERS = ["Dr Amira Haddad", "Sam Okafor", "李静 (Li Jing)"]
+DEMO_PASSWORD = "demo"
+# (name, role, scope of practice in mm or None): the demo clinic's staff.
+STAFF = [
+    ("Demo Manager", "manager", None),
+    ("Dr Amira Haddad", "practitioner", None),
+    ("李静 (Li Jing)", "practitioner", "0.5"),  # an esthetician: 0.5 mm at most
+    ("Demo Inspector", "inspector", None),
+]
+
+
+@dataclass
+class Cast:
+    """The demo's people, signed in: who does what in the story."""
+
+    manager: Actor
+    doctor: Actor
+    esthetician: Actor
+    recovery_code: str
+
+    def treating(self, depth_mm: str, rng: random.Random) -> Actor:
+        """Who treats at this depth: the esthetician only within her scope."""
+        if float(depth_mm) <= 0.5 and rng.random() < 0.5:
+            return self.esthetician
+        return self.doctor
 AREAS = [
     ("face", "0.5"),
     ("face", "1.0"),
@@ -122,7 +148,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="fill an empty ledger with a realistic demo clinic")
     demo.add_argument("--seed", type=whole, default=7)
     add_json_flag(demo)
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_demo, sign_in=False)  # it makes the demo clinic's staff
 
 
 def with_check_digit(body: str) -> str:
@@ -133,21 +159,59 @@ def with_check_digit(body: str) -> str:
 def _demo(args: argparse.Namespace, ctx: Context) -> int:
     db = ctx.db
     with db.read() as conn:
-        if conn.execute(select(func.count()).select_from(Product)).scalar_one():
+        if has_staff(conn) or conn.execute(select(func.count()).select_from(Product)).scalar_one():
             raise LedgerError(
-                "This ledger already has products: the demo fills only an empty "
-                "one. Point --db at a new file.",
+                "This ledger is already in use: the demo fills only an empty one. Point "
+                "--db at a new file.",
                 code="not_empty",
             )
-    summary = fill(db, seed=args.seed, actor=ctx.actor)
-    ctx.emit(summary, "Demo clinic ready: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    cast = make_staff(db)
+    summary = fill(db, cast, seed=args.seed)
+    people = [
+        {"name": name, "role": role, "password": DEMO_PASSWORD, "max_depth_mm": depth}
+        for name, role, depth in STAFF
+    ]
+    staff_lines = "\n".join(
+        f"  {p['name']} ({p['role']}"
+        + (f", needles up to {p['max_depth_mm']} mm" if p["max_depth_mm"] else "")
+        + ")"
+        for p in people
+    )
+    ctx.emit(
+        summary | {"staff": people, "recovery_code": cast.recovery_code},
+        "Demo clinic ready: "
+        + ", ".join(f"{v} {k}" for k, v in summary.items())
+        + f".\nStaff, each with the password '{DEMO_PASSWORD}' (a demo only: real "
+        "accounts need at least 8 characters):\n"
+        + staff_lines,
+    )
     return 0
 
 
+def make_staff(db: Database) -> Cast:
+    """The demo clinic's first manager, then its practitioners and inspector."""
+    setup = staff.setup_clinic(
+        db, name=STAFF[0][0], password=DEMO_PASSWORD, check_password=False
+    )
+    for name, role, depth in STAFF[1:]:
+        staff.add_staff(
+            db,
+            name=name,
+            role=role,
+            password=DEMO_PASSWORD,
+            max_depth_mm=depth,
+            by=setup.actor,
+            check_password=False,
+        )
+    signed = {name: staff.sign_in(db, name, DEMO_PASSWORD).actor for name, _r, _d in STAFF[1:3]}
+    return Cast(setup.actor, signed[STAFF[1][0]], signed[STAFF[2][0]], setup.recovery_code)
+
+
 def fill(
-    db: Database, *, seed: int = 7, actor: str = "demo", today: date | None = None, months: int = 4
+    db: Database, cast: Cast, *, seed: int = 7, today: date | None = None, months: int = 4
 ) -> dict[str, int]:
     """A clinic's last few months: deliveries, sessions, refusals, waste and one recall."""
+    manager = cast.manager
     rng = random.Random(seed)
     real_clock = db.clock
     now = (
@@ -161,7 +225,7 @@ def fill(
     counts = {"products": 0, "units": 0, "sessions": 0, "uses": 0, "refusals": 0}
     try:
         for key, value in CLINIC.items():
-            settings.set_value(db, key, value, by=actor)
+            settings.set_value(db, key, value, by=manager)
         products = []
         for body, maker, name, kind, needles, config, mm, steril, per_pack in PRODUCTS:
             products.append(
@@ -177,7 +241,7 @@ def fill(
                     sterilization=steril,
                     units_per_pack=per_pack,
                     reorder_level=per_pack * 2,
-                    by="Clinic manager",
+                    by=manager,
                 )
             )
         counts["products"] = len(products)
@@ -211,7 +275,7 @@ def fill(
             result = receiving.receive(
                 db,
                 [s for _, s in scans],
-                by="Clinic manager",
+                by=manager,
                 supplier="MedSupply Pty Ltd",
                 invoice=f"INV-{rng.randint(1000, 9999)}",
             )
@@ -228,7 +292,7 @@ def fill(
             day = start + timedelta(days=session_day)
             if day.weekday() < 6:
                 for _ in range(rng.randint(1, 4)):
-                    _one_session(db, clock, day, rng, stock, counts)
+                    _one_session(db, cast, clock, day, rng, stock, counts)
             session_day += 1
 
         # A recall against a lot already used, a dropped roller, a breached package.
@@ -243,7 +307,7 @@ def fill(
             notice_text="Field Safety Notice FSN-2026-117: possible breach of the sterile "
             "barrier seal on cartridges of the listed lot. Quarantine and return.",
             notice_date=clock.at.date(),
-            by="Clinic manager",
+            by=manager,
         )
         for reason, hold in (
             ("dropped on the floor", holds.waste),
@@ -251,22 +315,34 @@ def fill(
         ):
             pool = [code for units in stock.values() for code, _lot in units]
             with contextlib.suppress(LedgerError):
-                hold(db, pool[rng.randrange(len(pool))], reason=reason, by="Clinic manager")
+                hold(db, pool[rng.randrange(len(pool))], reason=reason, by=manager)
         # Today's chair: a reused cartridge, an unknown label, recalled, quarantined and
         # expired stock, and too-long needles, each refused with its reason.
         clock.at = now - timedelta(hours=5)
         info = sessions.open_session(
-            db,
-            client_ref="C-1099",
-            practitioner=PRACTITIONERS[0],
-            area="face",
-            depth_mm="0.5",
-            by=PRACTITIONERS[0],
+            db, client_ref="C-1099", area="face", depth_mm="0.5", by=cast.doctor
         )
         for scan in [*_one_code_per_status(db), "U999-001"]:
             clock.advance(minutes=3)
             try:
-                use_unit(db, info.id, scan, by=PRACTITIONERS[0])
+                use_unit(db, info.id, scan, by=cast.doctor)
+            except ScanRefused:
+                counts["refusals"] += 1
+        # The esthetician at her scope: a session planned too deep, then a long cartridge.
+        clock.advance(minutes=20)
+        with contextlib.suppress(ScanRefused):
+            sessions.open_session(
+                db, client_ref="C-1100", area="face", depth_mm="1.0", by=cast.esthetician
+            )
+            counts["sessions"] += 1
+        counts["refusals"] += 1
+        info = sessions.open_session(
+            db, client_ref="C-1100", area="face", depth_mm="0.5", by=cast.esthetician
+        )
+        for scan in _one_code_per_status(db)[-1:]:  # a 2.0 mm cartridge
+            clock.advance(minutes=2)
+            try:
+                use_unit(db, info.id, scan, by=cast.esthetician, allow_deeper=True)
             except ScanRefused:
                 counts["refusals"] += 1
     finally:
@@ -276,6 +352,7 @@ def fill(
 
 def _one_session(
     db: Database,
+    cast: Cast,
     clock: FixedClock,
     day: datetime,
     rng: random.Random,
@@ -283,12 +360,11 @@ def _one_session(
     counts: dict[str, int],
 ) -> None:
     area, depth = rng.choice(AREAS)
-    practitioner = rng.choice(PRACTITIONERS)
+    practitioner = cast.treating(depth, rng)
     clock.at = day.replace(hour=rng.randint(22, 23), minute=rng.randint(0, 59))
     info = sessions.open_session(
         db,
         client_ref=f"C-{rng.randint(1000, 1400)}",
-        practitioner=practitioner,
         area=area,
         depth_mm=depth,
         device="Pen model A6",
@@ -307,7 +383,7 @@ def _one_session(
             except UnitExpired:
                 # The chair refused an expired cartridge: the manager discards that lot.
                 counts["refusals"] += 1
-                holds.waste(db, lot, reason="expired, discarded", by="Clinic manager")
+                holds.waste(db, lot, reason="expired, discarded", by=cast.manager)
                 pool[:] = [(c, lt) for c, lt in pool if lt != lot]
             except ScanRefused:
                 counts["refusals"] += 1

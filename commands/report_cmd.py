@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also require this signing key fingerprint (from the report cover)",
     )
     add_json_flag(ver)
-    ver.set_defaults(handler=_verify)
+    ver.set_defaults(handler=_verify, sign_in=False)  # needs only the files
 
 
 

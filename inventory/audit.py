@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, Select, bindparam, insert, or_, select
 
+from inventory.access import Actor
 from inventory.clock import clinic_tz
 from inventory.listing import Listing, contains
 from inventory.models import AuditEvent
@@ -42,8 +43,10 @@ def event_hash(
     old_values: str,
     new_values: str,
     prev_hash: str,
+    staff_id: int | None = None,
 ) -> str:
-    fields = [
+    """SHA-256 of the event's fields; the account id is covered once events carry one."""
+    fields: list[Any] = [
         number,
         at.isoformat(timespec="microseconds"),
         actor,
@@ -54,6 +57,8 @@ def event_hash(
         new_values,
         prev_hash,
     ]
+    if staff_id is not None:
+        fields.append(staff_id)
     return hashlib.sha256(canonical(fields).encode("utf-8")).hexdigest()
 
 
@@ -75,7 +80,7 @@ def record(
     conn: Connection | Raw,
     *,
     at: datetime,
-    actor: str,
+    by: Actor,
     action: str,
     entity: str,
     entity_id: object,
@@ -93,13 +98,17 @@ def record(
     old_text, new_text = canonical(old), canonical(new)
     at = at.astimezone(UTC)
     key = str(entity_id)
-    digest = event_hash(number, at, actor, action, entity, key, old_text, new_text, prev)
+    actor, staff_id = by.name, by.staff_id or None
+    digest = event_hash(
+        number, at, actor, action, entity, key, old_text, new_text, prev, staff_id
+    )
     raw.run(
         _INSERT,
         {
             "id": number,
             "at": at,
             "actor": actor,
+            "staff_id": staff_id,
             "action": action,
             "entity": entity,
             "entity_id": key,
@@ -168,6 +177,7 @@ def verify(conn: Connection) -> ChainReport:
             row.old_values,
             row.new_values,
             row.prev_hash,
+            row.staff_id,
         )
         if digest != row.hash:
             return ChainReport(
@@ -195,6 +205,7 @@ def _events(filters: Mapping[str, Any], tz: ZoneInfo) -> Select[Any]:
         AuditEvent.id,
         AuditEvent.at,
         AuditEvent.actor,
+        AuditEvent.staff_id,
         AuditEvent.action,
         AuditEvent.entity,
         AuditEvent.entity_id,

@@ -26,6 +26,7 @@ from typing import NoReturn
 from sqlalchemy import Connection
 
 from inventory import audit, schema
+from inventory.access import Actor
 from inventory.clock import Clock, DatabaseClock
 from inventory.db import (
     LOCK_TIMEOUT_S,
@@ -196,8 +197,9 @@ def remove_stale_partials(folder: Path) -> None:
             pass
 
 
-def backup_to(db: Database, dest: Path | None = None) -> Path:
+def backup_to(db: Database, dest: Path | None = None, *, by: Actor) -> Path:
     """A copy by hand: into ``backups/``, into a folder DEST, or as the file DEST."""
+    by.require("backup")
     path = ledger_file(db)
     now = datetime.now(UTC)
     if dest is None:
@@ -241,7 +243,7 @@ def check_backup(file: Path) -> BackupCheck:
         return _copy_and_check(file.expanduser(), _scratch_name(Path(folder)))
 
 
-def restore(path: Path, file: Path, *, by: str, clock: Clock | None = None) -> RestoreResult:
+def restore(path: Path, file: Path, *, by: Actor, clock: Clock | None = None) -> RestoreResult:
     """Replace the ledger at ``path`` with the backup ``file``, after checking it.
 
     Order matters: the backup is copied and checked (integrity, schema not newer, audit
@@ -337,7 +339,7 @@ def _keep_current(path: Path) -> Path:
 
 
 def _record_restore(
-    scratch: Path, checked: BackupCheck, previous: Path | None, *, by: str, clock: Clock | None
+    scratch: Path, checked: BackupCheck, previous: Path | None, *, by: Actor, clock: Clock | None
 ) -> int:
     """The restore's own audit event, written into the restored copy before it goes live."""
     db = Database(make_engine(f"sqlite:///{scratch}"), clock or DatabaseClock())
@@ -346,7 +348,7 @@ def _record_restore(
             stamp = audit.record(
                 conn,
                 at=db.clock.now(conn),
-                actor=by,
+                by=by,
                 action="restore",
                 entity="database",
                 entity_id=checked.name[:60],  # the full name is in the new values

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Connection, insert, select, update
 
 from inventory import audit
+from inventory.access import Actor
 from inventory.barcode import normalise_gtin
 from inventory.db import Database
 from inventory.errors import InvalidInput, UnknownProduct
 from inventory.models import (
-    MAX_NEEDLE_UM,
-    MIN_NEEDLE_UM,
     PRODUCT_KINDS,
     STERILIZATION_METHODS,
     Lot,
     Product,
 )
+from inventory.needles import mm_text, needle_um
 from inventory.text import clean
 
 _KIND_WORDS = {
@@ -40,24 +39,6 @@ _STERILIZATION_WORDS = {
     "electron beam": "e-beam",
     "steam": "steam",
 }
-
-
-def needle_um(mm: str | float | Decimal) -> int:
-    """A needle length typed in millimetres, as whole micrometres (0.25 to 2.5 mm)."""
-    try:
-        value = Decimal(str(mm).strip().replace(",", ".").removesuffix("mm").strip())
-    except InvalidOperation as exc:
-        raise InvalidInput(f"'{mm}' is not a needle length; give millimetres, like 0.5.") from exc
-    um = value * 1000
-    if um != um.to_integral_value() or not (MIN_NEEDLE_UM <= um <= MAX_NEEDLE_UM):
-        raise InvalidInput(f"A needle length of {mm} mm is outside 0.25 to 2.5 mm; check the box.")
-    return int(um)
-
-
-def mm_text(um: int) -> str:
-    """Micrometres shown as millimetres the way the box prints them (0.5, 1.25, 2.0)."""
-    text = f"{Decimal(um) / 1000:.2f}"
-    return text[:-1] if text.endswith("0") else text
 
 
 @dataclass(frozen=True)
@@ -98,9 +79,10 @@ def add_product(
     units_per_pack: int = 1,
     needle_config: str = "",
     reorder_level: int = 0,
-    by: str,
+    by: Actor,
 ) -> ProductInfo:
     """Add one product to the catalogue; every field is checked before anything is saved."""
+    by.require("catalogue")
     values = {
         "gtin": normalise_gtin(gtin),
         "maker": clean(maker, "maker"),
@@ -128,7 +110,7 @@ def add_product(
         audit.record(
             conn,
             at=now,
-            actor=by,
+            by=by,
             action="create",
             entity="product",
             entity_id=product_id,
@@ -137,8 +119,9 @@ def add_product(
         return product_by_id(conn, product_id)
 
 
-def set_reorder_level(db: Database, gtin: str, level: int, *, by: str) -> ProductInfo:
+def set_reorder_level(db: Database, gtin: str, level: int, *, by: Actor) -> ProductInfo:
     """The stock level under which the dashboard asks to reorder this product."""
+    by.require("catalogue")
     level = _positive(level, "reorder level", zero_ok=True)
     with db.write() as conn:
         product = product_by_gtin(conn, gtin)
@@ -146,7 +129,7 @@ def set_reorder_level(db: Database, gtin: str, level: int, *, by: str) -> Produc
         audit.record(
             conn,
             at=db.clock.now(conn),
-            actor=by,
+            by=by,
             action="set_reorder_level",
             entity="product",
             entity_id=product.id,

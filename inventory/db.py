@@ -102,6 +102,10 @@ def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
+        # Nothing private lingers on disk: freed pages are zeroed, temp tables (a report's
+        # client names) stay in memory.
+        cur.execute("PRAGMA secure_delete=ON")
+        cur.execute("PRAGMA temp_store=MEMORY")
         cur.execute(f"PRAGMA busy_timeout={int(LOCK_TIMEOUT_S * 1000)}")
         cur.close()
 

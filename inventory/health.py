@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from inventory import audit
+from inventory.access import SYSTEM
 from inventory.backup import backup_folder, daily_backup, list_backups
 from inventory.clock import show_local
 from inventory.db import (
@@ -195,7 +196,7 @@ def _record_clock_behind(db: Database, newest: datetime) -> None:
         audit.record(
             conn,
             at=now,
-            actor="Sterile Ledger",
+            by=SYSTEM,
             action="clock_behind",
             entity="clock",
             entity_id=(platform.node() or "this computer")[:60],

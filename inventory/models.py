@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -33,6 +34,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+ROLES = ("manager", "practitioner", "inspector")
 PRODUCT_KINDS = ("pen_cartridge", "roller")
 STERILIZATION_METHODS = ("EO", "gamma", "e-beam", "steam")
 UNIT_STATUSES = ("in_stock", "used", "quarantined", "wasted")
@@ -42,6 +44,53 @@ MIN_NEEDLE_UM, MAX_NEEDLE_UM = 250, 2500
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class Staff(Base):
+    """A person who signs in: every record names one. Deactivated, never deleted."""
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        CheckConstraint(
+            f"max_depth_um IS NULL OR max_depth_um BETWEEN {MIN_NEEDLE_UM} AND {MAX_NEEDLE_UM}",
+            name="max_depth",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120), unique=True)
+    """The name case-folded: "Sam Okafor" and "sam okafor" are one account."""
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    max_depth_um: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Scope of practice: the deepest needles this person may use (None: no limit)."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class KeyWrap(Base):
+    """One secret wrapped for one holder (an account, or the recovery code)."""
+
+    __tablename__ = "key_wrap"
+
+    holder: Mapped[str] = mapped_column(String(40), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(20), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(40))
+    wrapped: Mapped[str] = mapped_column(Text)
+
+
+class SignInGuard(Base):
+    """Failed sign-ins per name tried, for the growing delay (reset by a success)."""
+
+    __tablename__ = "sign_in_guard"
+
+    name_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Product(Base):
@@ -100,6 +149,7 @@ class Receipt(Base):
     supplier: Mapped[str] = mapped_column(String(200), default="")
     invoice: Mapped[str] = mapped_column(String(100), default="")
     received_by: Mapped[str] = mapped_column(String(120))
+    received_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -142,6 +192,8 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(120))
+    staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The signed-in account (None: the app itself, or a ledger from before accounts)."""
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(60))

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert, select
 
 from inventory import audit
+from inventory.access import Actor
 from inventory.barcode import Scan, parse_for_receiving, unit_code_text
 from inventory.catalog import ProductInfo, product_by_gtin
 from inventory.clock import clinic_tz, is_expired
@@ -129,19 +130,19 @@ def receive(
     db: Database,
     scans: list[str],
     *,
-    by: str,
+    by: Actor,
     supplier: str = "",
     invoice: str = "",
     units: int | None = None,
     separator: str | None = None,
 ) -> ReceiptResult:
     """Record a delivery: a new receipt with one line per scanned box."""
+    by.require("receive")
     if not scans:
         raise InvalidInput("Scan at least one box barcode.")
     _check_override(units)
     supplier = clean(supplier, "supplier", max_len=200, required=False)
     invoice = clean(invoice, "invoice number", max_len=100, required=False)
-    by = clean(by, "name of who is receiving")
     parsed = [parse_for_receiving(text, separator=separator) for text in scans]
     with db.write() as conn:
         now = db.clock.now(conn)
@@ -151,13 +152,19 @@ def receive(
                 raise check.problem
         receipt_id = conn.execute(
             insert(Receipt)
-            .values(supplier=supplier, invoice=invoice, received_by=by, received_at=now)
+            .values(
+                supplier=supplier,
+                invoice=invoice,
+                received_by=by.name,
+                received_by_id=by.staff_id,
+                received_at=now,
+            )
             .returning(Receipt.id)
         ).scalar_one()
         audit.record(
             conn,
             at=now,
-            actor=by,
+            by=by,
             action="create",
             entity="receipt",
             entity_id=receipt_id,
@@ -198,7 +205,7 @@ def receive(
             audit.record(
                 conn,
                 at=now,
-                actor=by,
+                by=by,
                 action="receive",
                 entity="lot",
                 entity_id=lot_id,

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from inventory import audit
+from inventory.access import Actor
 from inventory.clock import clinic_tz, default_timezone, zone
 from inventory.db import Database
 from inventory.errors import InvalidInput
@@ -20,6 +21,8 @@ KNOWN = {
     "timezone": ("Time zone", default_timezone),
     # Daily automatic backups kept in backups/ (inventory.backup); older ones are deleted.
     "backup_keep": ("Daily backups kept", lambda: "14"),
+    # The desktop app locks itself after this many idle minutes (HIPAA automatic logoff).
+    "idle_lock_minutes": ("Lock after idle minutes", lambda: "5"),
 }
 
 
@@ -36,14 +39,16 @@ class ClinicSettings:
 
 __all__ = ["KNOWN", "ClinicSettings", "clinic", "clinic_tz", "default_timezone", "set_value"]
 
-SECRET_PREFIX = "secret."  # keys kept in the table but never shown or exported
+HIDDEN_PREFIXES = ("secret.", "cert.")  # kept in the table, never listed as settings
 
 
 def read_all(conn: Connection) -> dict[str, str]:
     """Every setting a person may see (secrets, such as the pseudonym key, left out)."""
     stored = dict(
         conn.execute(
-            select(Setting.key, Setting.value).where(Setting.key.not_like(f"{SECRET_PREFIX}%"))
+            select(Setting.key, Setting.value).where(
+                *(Setting.key.not_like(f"{prefix}%") for prefix in HIDDEN_PREFIXES)
+            )
         ).all()
     )
     return {key: stored.get(key, default()) for key, (_label, default) in KNOWN.items()} | {
@@ -51,13 +56,20 @@ def read_all(conn: Connection) -> dict[str, str]:
     }
 
 
+def idle_lock_minutes(conn: Connection) -> int:
+    """Minutes without input before the desktop app locks (default 5)."""
+    value = read_all(conn).get("idle_lock_minutes", "5")
+    return int(value) if str(value).isdigit() and int(value) >= 1 else 5
+
+
 def clinic(conn: Connection) -> ClinicSettings:
     values = read_all(conn)
     return ClinicSettings(values["clinic_name"], values["licence_number"], values["timezone"])
 
 
-def set_value(db: Database, key: str, value: str, *, by: str) -> None:
+def set_value(db: Database, key: str, value: str, *, by: Actor) -> None:
     """Change one setting, recording old and new values in the audit trail."""
+    by.require("settings")
     value = clean(value, key.replace("_", " "), max_len=200, required=key == "timezone")
     if key == "timezone":
         zone(value)
@@ -65,6 +77,10 @@ def set_value(db: Database, key: str, value: str, *, by: str) -> None:
         raise InvalidInput(
             f"'{value}' is not a number of daily backups to keep. "
             "Use a whole number from 1 to 3650."
+        )
+    elif key == "idle_lock_minutes" and not (value.isdigit() and 1 <= int(value) <= 120):
+        raise InvalidInput(
+            f"'{value}' is not a number of minutes. The app locks after 1 to 120 idle minutes."
         )
     elif key.startswith("reorder:"):
         raise InvalidInput("Reorder levels are set per product: catalog set-reorder GTIN N.")
@@ -82,7 +98,7 @@ def set_value(db: Database, key: str, value: str, *, by: str) -> None:
         audit.record(
             conn,
             at=db.clock.now(conn),
-            actor=by,
+            by=by,
             action="set",
             entity="setting",
             entity_id=key,

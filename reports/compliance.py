@@ -113,7 +113,7 @@ SUMMARY_NAMES = {
 def build(
     conn: Connection,
     info: ReportInfo,
-    client: Callable[[str], str],
+    client: Callable[[str, str], str],
     writers: Writers,
     steps: Steps,
 ) -> dict[str, int]:
@@ -226,7 +226,7 @@ SELECT {sql.local("uu.used_at", lo, hi)}, {sql.utc("uu.used_at")}, {t("ts.id")},
 FROM unit_use uu
 JOIN unit u ON u.id = uu.unit_id
 JOIN treatment_session ts ON ts.id = uu.session_id
-LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_ref
+LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_key
 JOIN lot l ON l.id = u.lot_id
 JOIN product p ON p.id = u.product_id
 WHERE uu.used_at >= :start AND uu.used_at < :end
@@ -239,7 +239,7 @@ SELECT {sql.local("r.refused_at", lo, hi)}, {sql.utc("r.refused_at")}, {t("r.ses
        COALESCE(p.gtin, ''), {n("l.lot_number")}
 FROM refusal r
 LEFT JOIN treatment_session ts ON ts.id = r.session_id
-LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_ref
+LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_key
 LEFT JOIN unit u ON u.id = r.unit_id
 LEFT JOIN lot l ON l.id = u.lot_id
 LEFT JOIN product p ON p.id = u.product_id
@@ -262,14 +262,14 @@ JOIN recall_item ri ON ri.recall_id = rc.id
 LEFT JOIN product p ON p.gtin = ri.gtin
 LEFT JOIN (
     SELECT pu.gtin, lu.lot_number, u.code, u.serial, uu.used_at, uu.id AS use_id,
-           ts.id AS session_id, ts.client_ref, ts.practitioner
+           ts.id AS session_id, ts.client_key, ts.practitioner
     FROM unit u
     JOIN lot lu ON lu.id = u.lot_id
     JOIN product pu ON pu.id = u.product_id
     JOIN unit_use uu ON uu.unit_id = u.id
     JOIN treatment_session ts ON ts.id = uu.session_id
 ) hit ON {hit_named}
-LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = hit.client_ref
+LEFT JOIN {CLIENT_TABLE} rcl ON rcl.ref = hit.client_key
 WHERE rc.entered_at < :end AND (rc.closed_at IS NULL OR rc.closed_at >= :start)
 ORDER BY rc.id, ri.lot_number, ri.id, hit.used_at, hit.use_id
 """
@@ -347,7 +347,7 @@ def period_totals(conn: Connection, params: dict[str, Any]) -> dict[str, int]:
         SELECT
           (SELECT count(*) FROM treatment_session
             WHERE opened_at >= :start AND opened_at < :end) AS sessions,
-          (SELECT count(DISTINCT client_ref) FROM treatment_session
+          (SELECT count(DISTINCT client_key) FROM treatment_session
             WHERE opened_at >= :start AND opened_at < :end) AS clients,
           (SELECT count(*) FROM recall
             WHERE entered_at < :end AND (closed_at IS NULL OR closed_at >= :start)) AS recalls,

@@ -230,10 +230,12 @@ def offset_text(offset: timedelta | None) -> str:
 CLIENT_TABLE = "report_client"
 
 
-def load_clients(conn: Connection, shown: Callable[[str], str]) -> None:
-    """A temporary table of client reference -> what the report prints for it.
+def load_clients(conn: Connection, shown: Callable[[str, str], str]) -> None:
+    """A temporary table of client (blind index) -> what the report prints for it.
 
-    Pseudonyms are computed once per client (not once per row) and joined in SQL.
+    ``shown(blind index, cipher)`` gives a pseudonym or the decrypted reference, once per
+    client (not once per row); the rows join it in SQL. The table lives in memory only
+    (SQLite's temp_store is MEMORY; PostgreSQL drops it at the end of the transaction).
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
@@ -246,8 +248,11 @@ def load_clients(conn: Connection, shown: Callable[[str], str]) -> None:
             "(ref TEXT PRIMARY KEY, shown TEXT NOT NULL)"
         )
         conn.exec_driver_sql(f"DELETE FROM {CLIENT_TABLE}")
-    refs = conn.exec_driver_sql("SELECT DISTINCT client_ref FROM treatment_session").scalars()
-    rows = [(ref, neutral(shown(ref))) for ref in refs]
+    clients = conn.exec_driver_sql(
+        "SELECT client_key, min(client_cipher) FROM treatment_session "
+        "WHERE client_key IS NOT NULL GROUP BY client_key"
+    ).all()
+    rows = [(key, neutral(shown(key, cipher))) for key, cipher in clients]
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
     cursor = conn.connection.driver_connection.cursor()
     try:

@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inventory import __version__, audit
+from inventory.access import Actor
 from inventory.db import Database
 from inventory.errors import LedgerError
 from inventory.settings import clinic
@@ -35,7 +37,6 @@ from reports.pipeline import (
     Writers,
     plan_targets,
 )
-from reports.pseudonym import Pseudonymiser, clinic_secret
 
 if TYPE_CHECKING:
     from reports.cover import ReportInfo
@@ -76,7 +77,7 @@ def export_compliance(
     *,
     pdf: Path | None,
     csv: Path | None,
-    by: str,
+    by: Actor,
     with_client_names: bool = False,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
@@ -92,7 +93,7 @@ def export_usage(
     *,
     pdf: Path | None,
     csv: Path | None,
-    by: str,
+    by: Actor,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
 ) -> ExportResult:
@@ -107,11 +108,12 @@ def _export(
     end: date,
     pdf: Path | None,
     csv: Path | None,
-    by: str,
+    by: Actor,
     with_client_names: bool,
     progress: Progress | None,
     cancel: Cancel | None,
 ) -> ExportResult:
+    by.require("export")
     targets = plan_targets(kind, start, end, pdf, csv)  # the request's one check
     steps = Steps(progress, cancel)
     steps.phase(0.0, "Preparing")
@@ -119,14 +121,17 @@ def _export(
     from reports import compliance, usage
     from reports.cover import ReportInfo
     from reports.data import Period, begin_snapshot
-    from reports.signing import ensure_clinic_key
+    from reports.signing import clinic_key
 
     report = compliance if kind == "compliance" else usage
     with db.read() as conn:
         settings = clinic(conn)
     period = Period(start, end, settings.tz)
-    pseudonym = (lambda ref: ref) if with_client_names else Pseudonymiser(clinic_secret(db, by=by))
-    key = ensure_clinic_key(settings.clinic_name)
+    if with_client_names:
+        by.require("client_names")
+    shown = _names(by) if with_client_names else _pseudonyms(by)
+    with db.read() as conn:
+        key = clinic_key(conn, by)
     writers = Writers(targets, None)
     try:
         with db.read() as conn:
@@ -137,7 +142,7 @@ def _export(
                 settings,
                 period,
                 db.clock.now(conn),
-                by,
+                by.name,
                 __version__,
                 key.fingerprint,
                 with_client_names,
@@ -147,7 +152,7 @@ def _export(
                     info, report.PAGESIZE, targets.temp(targets.pdf, ".unsigned")
                 )
             if report is compliance:
-                counts = compliance.build(conn, info, pseudonym, writers, steps)
+                counts = compliance.build(conn, info, shown, writers, steps)
             else:
                 counts = usage.build(conn, info, writers, steps)
         digests = writers.close()
@@ -164,7 +169,7 @@ def _export(
             digest,
             key.fingerprint,
         )
-        _record_and_place(db, result, info, targets, signed, manifest_temp, writers)
+        _record_and_place(db, result, info, targets, signed, manifest_temp, writers, by)
         targets.clean()  # the unsigned PDF; everything else was moved into place
     except BaseException:
         writers.abort()
@@ -268,6 +273,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _names(by: Actor) -> Callable[[str, str], str]:
+    """Client references as entered, decrypted once per client (a manager's export)."""
+    return lambda _key, cipher: by.keys.decrypt_client(cipher)
+
+
+def _pseudonyms(by: Actor) -> Callable[[str, str], str]:
+    """Each client's keyed pseudonym, from its blind index: no reference is decrypted."""
+    return lambda key, _cipher: by.keys.pseudonym(key)
+
+
 def _record_and_place(
     db: Database,
     result: ExportResult,
@@ -276,6 +291,7 @@ def _record_and_place(
     signed_pdf: Path | None,
     manifest_temp: Path | None,
     writers: Writers,
+    by: Actor,
 ) -> None:
     """Record the export with its digests and move the files into place, as one step."""
     moves: list[tuple[Path, Path]] = []
@@ -308,19 +324,24 @@ def _record_and_place(
                 previous = final.with_name(final.name + ".previous")
                 os.replace(final, previous)
                 kept.append((previous, final))
-        with db.write() as conn:
-            audit.record(
-                conn,
-                at=db.clock.now(conn),
-                actor=info.by,
-                action="export",
-                entity="report",
-                entity_id=f"{result.kind} {record['from']}..{record['to']}",
-                new=record,
-            )
+        if by.changes_nothing:  # an inspector's export: the files name them; no record
             for temp, final in moves:
                 os.replace(temp, final)
                 placed.append(final)
+        else:
+            with db.write() as conn:
+                audit.record(
+                    conn,
+                    at=db.clock.now(conn),
+                    by=by,
+                    action="export",
+                    entity="report",
+                    entity_id=f"{result.kind} {record['from']}..{record['to']}",
+                    new=record,
+                )
+                for temp, final in moves:
+                    os.replace(temp, final)
+                    placed.append(final)
     except BaseException as error:
         for final in placed:
             with contextlib.suppress(OSError):

@@ -1,19 +1,14 @@
-"""The clinic's report-signing key: made on first use, kept in the data folder.
+"""Signing reports with the clinic's key, unwrapped for the signed-in person.
 
-The certificate is self-signed and is a leaf, not a CA (key usage digitalSignature and
-nonRepudiation): poppler then reports it as "issuer unknown" rather than damaged (see
-DESIGN). Nobody vouches for a self-signed key, so its SHA-256 fingerprint is printed on
-every report cover and by ``verify``: an inspector compares the two, and a file
-re-signed with another key shows another fingerprint.
+The key is the clinic's one report-signing key (inventory.signing_key), kept in the
+database wrapped for each account that may export; the person exporting unwraps it by
+signing in. Nothing is read from, or written to, the data folder: a copied folder
+cannot sign. Nobody vouches for the self-signed certificate, so its SHA-256 fingerprint
+is printed on every cover and by ``verify``: an inspector compares the two.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,23 +16,21 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from sqlalchemy import Connection
 
+from inventory.access import Actor
 from inventory.errors import LedgerError
-from inventory.paths import data_dir
+from inventory.signing_key import fingerprint
+from inventory.staff import certificate
 
-KEY_FILE = "report-signing-key.pem"
-CERT_FILE = "report-signing-cert.pem"
-KEY_BITS = 3072
-VALID_YEARS = 30
+__all__ = ["ClinicKey", "clinic_key", "fingerprint", "leaf_problem", "sign_bytes"]
 
 
 @dataclass(frozen=True)
 class ClinicKey:
-    """The signing key and its certificate, as files and as their fingerprint."""
+    """The clinic's signing key (PKCS#8 DER) and certificate (DER), in memory only."""
 
-    key_path: Path
-    cert_path: Path
+    key_der: bytes
     cert_der: bytes
 
     @property
@@ -53,101 +46,23 @@ class ClinicKey:
         )
 
     def private_key(self) -> rsa.RSAPrivateKey:
-        # Our own key from our own folder: skip the slow RSA consistency check (100 ms).
-        key = serialization.load_pem_private_key(
-            self.key_path.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True
+        # Our own key, unwrapped from our own ledger: skip the slow RSA consistency check.
+        key = serialization.load_der_private_key(
+            self.key_der, password=None, unsafe_skip_rsa_key_validation=True
         )
         assert isinstance(key, rsa.RSAPrivateKey)
         return key
 
 
-def fingerprint(cert_der: bytes) -> str:
-    """SHA-256 of the certificate, in groups of four hex digits for reading aloud."""
-    digest = hashlib.sha256(cert_der).hexdigest().upper()
-    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
-
-
-def signing_dir() -> Path:
-    return data_dir() / "signing"
-
-
-def ensure_clinic_key(clinic_name: str) -> ClinicKey:
-    """This workstation's signing key, created the first time a report is exported."""
-    folder = signing_dir()
-    key_path, cert_path = folder / KEY_FILE, folder / CERT_FILE
-    if not (key_path.exists() and cert_path.exists()):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            _create(folder, clinic_name)
-        except OSError as exc:
-            raise LedgerError(
-                f"The report signing key cannot be created in {folder}: {exc.strerror or exc}."
-            ) from exc
-    try:
-        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    except (OSError, ValueError) as exc:
+def clinic_key(conn: Connection, by: Actor) -> ClinicKey:
+    """The clinic's key for the person exporting (a role without it is refused)."""
+    cert = certificate(conn)
+    if cert is None:
         raise LedgerError(
-            f"The report signing certificate {cert_path} cannot be read ({exc}). Move the "
-            "folder aside to make a new key; reports signed before keep the old fingerprint."
-        ) from exc
-    return ClinicKey(key_path, cert_path, cert.public_bytes(serialization.Encoding.DER))
-
-
-def _create(folder: Path, clinic_name: str) -> None:
-    """Write key and certificate atomically; a second process racing us keeps the first."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-    cert = make_certificate(key, clinic_name)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        tmp_key, tmp_cert = Path(tmp) / KEY_FILE, Path(tmp) / CERT_FILE
-        fd = os.open(tmp_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(key_pem)
-        tmp_cert.write_bytes(cert_pem)
-        try:
-            os.link(tmp_key, folder / KEY_FILE)
-        except FileExistsError:
-            return  # another export made the key a moment ago; use that one
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp_cert, folder / CERT_FILE)
-
-
-def make_certificate(key: rsa.RSAPrivateKey, clinic_name: str) -> x509.Certificate:
-    """A self-signed leaf certificate for signing reports (not a CA)."""
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{clinic_name} report signing"[:64]),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, clinic_name[:64] or "Clinic"),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC)
-    usage = x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,  # nonRepudiation
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365 * VALID_YEARS))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage, critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
+            "This ledger has no signing certificate yet: create the first manager.",
+            code="no_certificate",
+        )
+    return ClinicKey(by.keys.get("signing"), cert)
 
 
 def sign_bytes(data: bytes, key: ClinicKey) -> bytes:
@@ -181,13 +96,19 @@ def leaf_problem(cert: x509.Certificate) -> str | None:
 
 
 def sign_pdf(src: Path, dst: Path, key: ClinicKey, *, reason: str, location: str) -> None:
-    """Sign the finished PDF (an invisible signature that PDF readers list)."""
+    """Sign the finished PDF with the clinic's key (pyHanko, from memory)."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    signer = signers.SimpleSigner.load(str(key.key_path), str(key.cert_path))
-    if signer is None:
-        raise LedgerError(f"The report signing key in {key.key_path.parent} cannot be read.")
+    cert = asn1_x509.Certificate.load(key.cert_der)
+    signer = signers.SimpleSigner(
+        signing_cert=cert,
+        signing_key=asn1_keys.PrivateKeyInfo.load(key.key_der),
+        cert_registry=SimpleCertificateStore.from_certs([cert]),
+    )
     meta = signers.PdfSignatureMetadata(
         field_name="ClinicSignature", md_algorithm="sha256", reason=reason, location=location
     )

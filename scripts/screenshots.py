@@ -3,10 +3,14 @@
     make screenshots                       # fills a temporary ledger with the demo first
     python scripts/screenshots.py OUTDIR   # on the ledger of STERILE_LEDGER_HOME / --db
 
-The window is 1280x800, the size of a small clinic laptop. Besides each screen's first
-view it captures the states that matter: a scanner burst parsed at receiving, the
-chair's green and red verdicts and its confirmation, the reason dialog, a recall, an
-exported report, a verified audit chain. It writes into the ledger it is given: use a
+The window is 1280x800, the size of a small clinic laptop. It starts the way a person
+does: the first start of a new clinic (on a scratch ledger of its own: the first manager,
+then the recovery code), then the sign-in dialog, where the demo's manager mistypes the
+password once and then signs in ("Demo Manager", password "demo", as ``main.py demo``
+made them). Besides each screen's first view it captures the states that matter: a
+scanner burst parsed at receiving, the chair's green and red verdicts and its
+confirmation, the reason dialog, a recall, an exported report, a verified audit chain,
+the staff accounts, and the locked window. It writes into the ledger it is given: use a
 demo copy.
 """
 
@@ -23,38 +27,102 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from PySide6.QtWidgets import QDialog  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from inventory.access import Actor  # noqa: E402
+from inventory.db import Database  # noqa: E402
 from inventory.ledger import open_ledger, resolve_url  # noqa: E402
 from inventory.models import Lot, Product, Unit  # noqa: E402
+from inventory.staff import has_staff  # noqa: E402
 from ui import capture, desktop  # noqa: E402
-from ui.app import application, make_window  # noqa: E402
+from ui.app import application, make_window, start_dialog  # noqa: E402
+from ui.first_run import FirstRunDialog  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.prefs import Prefs, make_qsettings  # noqa: E402
+from ui.sign_in import SignInDialog  # noqa: E402
 
 SIZE = (1280, 800)
+DEMO_MANAGER, DEMO_PASSWORD = "Demo Manager", "demo"  # the staff commands.demo_cmd makes
 
 
 class Shooter:
     """Numbered pictures of the window, each taken once the window has settled."""
 
-    def __init__(self, window: MainWindow, out: Path) -> None:
-        self.window, self.out, self.count = window, out, 0
+    def __init__(self, out: Path) -> None:
+        self.out, self.count = out, 0
+        self.window: MainWindow | None = None
 
     def screen(self, key: str, **filters: object) -> None:
-        self.window.show_screen(key, dict(filters) or None)
-        capture.settle(self.window)
+        window = self.main_window()
+        window.show_screen(key, dict(filters) or None)
+        capture.settle(window)
 
     def shoot(self, name: str, dialog_name: str = "") -> Path:
-        capture.settle(self.window)
+        window = self.main_window()
+        capture.settle(window)
         dialog = capture.open_dialog(dialog_name) if dialog_name else None
         self.count += 1
-        path = capture.save_picture(self.window, self.out / f"{self.count:02d}-{name}.png", dialog)
+        path = capture.save_picture(window, self.out / f"{self.count:02d}-{name}.png", dialog)
+        print(path)
+        return path
+
+    def shoot_dialog(self, dialog: QDialog, name: str) -> Path:
+        """A dialog shown before the window exists (the first start, signing in)."""
+        capture.settle_widget(dialog)
+        self.count += 1
+        path = capture.save_picture(dialog, self.out / f"{self.count:02d}-{name}.png")
         print(path)
         return path
 
     def find(self, name: str):
-        return capture.find(self.window, name)
+        return capture.find(self.main_window(), name)
+
+    def main_window(self) -> MainWindow:
+        if self.window is None:
+            raise RuntimeError("nobody has signed in yet")
+        return self.window
+
+
+def first_start(shots: Shooter, scratch: Path) -> None:
+    """A new clinic's first start, on a scratch ledger: the first manager, then the code."""
+    db = open_ledger(f"sqlite:///{scratch / 'first-start.sqlite3'}")
+    try:
+        dialog = start_dialog(db)
+        assert isinstance(dialog, FirstRunDialog)
+        dialog.open()
+        capture.type_text(capture.find(dialog, "Manager's name"), "Amira Haddad")
+        for name in ("New password", "New password again"):
+            capture.type_text(capture.find(dialog, name), "harbour clinic 7")
+        shots.shoot_dialog(dialog, "first-start-manager")
+        dialog.create()
+        capture.spin_until(lambda: dialog.on_code_page)
+        shots.shoot_dialog(dialog, "first-start-recovery-code")
+        dialog.written.setChecked(True)
+        dialog.accept()
+        capture.spin_until(lambda: not dialog.isVisible())
+    finally:
+        db.dispose()
+
+
+def sign_in(shots: Shooter, db: Database) -> Actor:
+    """The sign-in dialog, a mistyped password, then the demo's manager signs in."""
+    dialog = start_dialog(db, user=DEMO_MANAGER)
+    if not isinstance(dialog, SignInDialog):
+        raise SystemExit("This ledger has no staff: fill a copy with `python main.py demo`.")
+    dialog.open()
+    shots.shoot_dialog(dialog, "sign-in")
+    password = capture.find(dialog, "Password")
+    for typed, name in (("dmeo", "sign-in-wrong-password"), (DEMO_PASSWORD, "sign-in-notice")):
+        capture.type_text(password, typed)
+        capture.press_enter(password)
+        capture.spin_until(lambda: dialog.worker.idle and not dialog.form._checking)
+        shots.shoot_dialog(dialog, name)
+    dialog.form.continue_button.click()  # read: one failed try before this one
+    actor = dialog.actor
+    if actor is None:
+        raise SystemExit(f"{DEMO_MANAGER} could not sign in with the demo's password.")
+    return actor
 
 
 def sample_codes(window: MainWindow) -> dict[str, str]:
@@ -78,7 +146,7 @@ def sample_codes(window: MainWindow) -> dict[str, str]:
 
 def take_all(shots: Shooter) -> None:
     """Every screen, and the states of it that matter, in the order a day goes."""
-    window = shots.window
+    window = shots.main_window()
     codes = sample_codes(window)
 
     shots.screen("dashboard")
@@ -106,6 +174,7 @@ def take_all(shots: Shooter) -> None:
 
     # Chair: open a session, a green verdict, red ones, the deeper confirmation
     shots.screen("chair")
+    shots.find("Practitioner").setCurrentText("Dr Amira Haddad")  # type: ignore[attr-defined]
     shots.shoot("chair-no-session")
     client = shots.find("Client reference")
     capture.type_text(client, "C-2041")
@@ -158,6 +227,23 @@ def take_all(shots: Shooter) -> None:
     shots.shoot("audit-verified")
     shots.screen("settings")
     shots.shoot("settings")
+    settings = window.screens["settings"]
+    settings.tabs.setCurrentWidget(settings.staff)  # type: ignore[attr-defined]
+    shots.shoot("settings-staff")
+    shots.find("Add staff account").click()  # type: ignore[attr-defined]
+    shots.shoot("settings-add-staff", "Add a staff account")
+    capture.open_dialog("Add a staff account").reject()
+
+    # Locked (idle minutes, or File > Lock now): the screens and the session are covered.
+    shots.screen("chair")
+    window.lock()
+    shots.shoot("locked")
+    password = capture.find(window.lock_page, "Password")
+    capture.type_text(password, DEMO_PASSWORD)
+    capture.press_enter(password)
+    capture.spin_until(lambda: not window.locked)
+    window.sign_out()
+    shots.shoot("signed-out")
 
 
 def run(out: Path, url: str | None) -> int:
@@ -168,11 +254,18 @@ def run(out: Path, url: str | None) -> int:
     desktop.open_path = lambda path: True  # type: ignore[assignment]  # launch nothing
     url = resolve_url(url)
     db = open_ledger(url)
-    window = make_window(db, actor="Clinic manager", db_url=url, prefs=Prefs(make_qsettings()))
+    with db.read() as conn:
+        if not has_staff(conn):
+            raise SystemExit("This ledger has no staff: fill a copy with `python main.py demo`.")
+    shots = Shooter(out)
+    first_start(shots, scratch)
+    actor = sign_in(shots, db)
+    window = make_window(db, actor=actor, db_url=url, prefs=Prefs(make_qsettings()))
     window.resize(*SIZE)
     window.show()
+    shots.window = window
     try:
-        take_all(Shooter(window, out))
+        take_all(shots)
     finally:
         window.close()
         db.dispose()

@@ -16,15 +16,17 @@ from datetime import date, datetime
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from inventory import audit
+from inventory.access import Actor
 from inventory.barcode import Scan, parse_for_use
 from inventory.catalog import mm_text
 from inventory.clock import clinic_tz, is_expired, show_local
 from inventory.db import Database
 from inventory.errors import BarcodeUnreadable, DatabaseBusy
-from inventory.models import Lot, Product, Unit
+from inventory.models import Lot, Product, Staff, Unit
 from inventory.rawsql import Raw, Statement
 from sterility import errors as e
-from sterility.models import Recall, RecallItem, Refusal, TreatmentSession, UnitUse
+from sterility.models import Recall, RecallItem, TreatmentSession, UnitUse
+from sterility.refusals import record_refusal
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,18 @@ class Verdict:
 # Core statements against the tables, compiled once per dialect and run through the
 # driver (inventory.rawsql): the chair scan is the hottest path in the app.
 _S, _U, _L, _P = (m.__table__ for m in (TreatmentSession, Unit, Lot, Product))
-_USE, _REFUSAL, _R, _RI = (m.__table__ for m in (UnitUse, Refusal, Recall, RecallItem))
+_USE, _R, _RI, _STAFF = (m.__table__ for m in (UnitUse, Recall, RecallItem, Staff))
 _SESSION = Statement(
-    select(_S.c.id, _S.c.closed_at, _S.c.planned_depth_um).where(_S.c.id == bindparam("session"))
+    select(
+        _S.c.id,
+        _S.c.closed_at,
+        _S.c.planned_depth_um,
+        _S.c.practitioner,
+        _STAFF.c.max_depth_um,
+        _S.c.practitioner_id,
+    )
+    .select_from(_S.outerjoin(_STAFF, _STAFF.c.id == _S.c.practitioner_id))
+    .where(_S.c.id == bindparam("session"))
 )
 _UNIT = select(
     _U.c.id,
@@ -108,6 +119,7 @@ _INSERT_USE = Statement(
         unit_id=bindparam("unit"),
         session_id=bindparam("session"),
         used_by=bindparam("by"),
+        used_by_id=bindparam("by_id"),
         used_at=bindparam("at"),
         deeper_confirmed=bindparam("deeper"),
     )
@@ -117,20 +129,7 @@ _MARK_USED = Statement(
     .where(_U.c.id == bindparam("unit"), _U.c.status == "in_stock")
     .values(status="used", status_reason=None, status_changed_at=bindparam("at"))
 )
-_INSERT_REFUSAL = Statement(
-    insert(_REFUSAL)
-    .values(
-        session_id=bindparam("session"),
-        unit_id=bindparam("unit"),
-        scanned=bindparam("scanned"),
-        reason=bindparam("reason"),
-        message=bindparam("message"),
-        refused_by=bindparam("by"),
-        refused_at=bindparam("at"),
-    )
-    .returning(_REFUSAL.c.id)
-)
-_SESSION_EXISTS = Statement(select(_S.c.id).where(_S.c.id == bindparam("session")))
+
 
 
 @dataclass(frozen=True)
@@ -159,21 +158,22 @@ def use_unit(
     session_id: int,
     scanned: str,
     *,
-    by: str,
+    by: Actor,
     allow_deeper: bool = False,
     separator: str | None = None,
 ) -> Verdict:
     """Record that the scanned unit is used in the session, or refuse and record why."""
+    by.require("chair")
     try:
         scan = parse_for_use(scanned, separator=separator)
     except BarcodeUnreadable as exc:
         cls = e.NotAUnit if exc.code == "not_a_unit" else e.ScanUnreadable
-        raise _recorded(db, session_id, None, scanned, cls(exc.message), by) from None
+        raise record_refusal(db, session_id, None, scanned, cls(exc.message), by) from None
     try:
         with db.write() as conn:
             return _use(conn, db, session_id, scan, by=by, allow_deeper=allow_deeper)
     except _Refuse as refusal:
-        raise _recorded(db, session_id, refusal.unit_id, scanned, refusal.error, by) from None
+        raise record_refusal(db, session_id, refusal.unit_id, scanned, refusal.error, by) from None
     except DatabaseBusy:
         if db.dialect != "postgresql":
             # SQLite's lock covers the whole file: recording the refusal would wait the
@@ -189,11 +189,11 @@ def use_unit(
             "Another workstation is handling this unit right now. The unit was not used; "
             "wait a moment and scan again."
         )
-        raise _recorded(db, session_id, None, scanned, busy, by) from None
+        raise record_refusal(db, session_id, None, scanned, busy, by) from None
 
 
 def _use(
-    conn: Connection, db: Database, session_id: int, scan: Scan, *, by: str, allow_deeper: bool
+    conn: Connection, db: Database, session_id: int, scan: Scan, *, by: Actor, allow_deeper: bool
 ) -> Verdict:
     raw = Raw(conn)
     session = raw.one(_SESSION, {"session": session_id})
@@ -204,7 +204,15 @@ def _use(
             e.SessionClosed(f"Session {session_id} is closed; open a new session to use a unit."),
             None,
         )
-    planned_depth_um = session[2]
+    planned_depth_um, practitioner, scope_um, treating_id = session[2:6]
+    if by.role == "practitioner" and treating_id not in (None, by.staff_id):
+        raise _Refuse(
+            e.NotYourSession(
+                f"Session {session_id} is {practitioner}'s; {by.name} scans into their own "
+                "sessions only. Open or continue your own session."
+            ),
+            None,
+        )
     unit = _find_unit(raw, scan)
     if unit is None:
         raise _Refuse(e.UnknownUnit(_unknown_message(scan)), None)
@@ -284,6 +292,15 @@ def _use(
             ),
             unit.id,
         )
+    if scope_um is not None and unit.needle_length_um > scope_um:
+        raise _Refuse(
+            e.BeyondScope(
+                f"{name} has {mm_text(unit.needle_length_um)} mm needles; {practitioner} may "
+                f"use needles up to {mm_text(scope_um)} mm (scope of practice). Take a "
+                "shorter cartridge."
+            ),
+            unit.id,
+        )
     deeper = unit.needle_length_um > planned_depth_um
     if deeper and not allow_deeper:
         raise _Refuse(
@@ -297,7 +314,14 @@ def _use(
     try:
         raw.run(
             _INSERT_USE,
-            {"unit": unit.id, "session": session_id, "by": by, "at": now, "deeper": deeper},
+            {
+                "unit": unit.id,
+                "session": session_id,
+                "by": by.name,
+                "by_id": by.staff_id or None,
+                "at": now,
+                "deeper": deeper,
+            },
         )
         changed = raw.run(_MARK_USED, {"unit": unit.id, "at": now})
     except conn.dialect.loaded_dbapi.IntegrityError:
@@ -313,7 +337,7 @@ def _use(
     audit.record(
         raw,
         at=now,
-        actor=by,
+        by=by,
         action="use",
         entity="unit",
         entity_id=unit.code,
@@ -341,42 +365,3 @@ def _unknown_message(scan: Scan) -> str:
         f"No unit with GTIN {scan.gtin} and serial {scan.serial} was ever received here. "
         "Receive it first, or check the label."
     )
-
-
-def _recorded(
-    db: Database,
-    session_id: int | None,
-    unit_id: int | None,
-    scanned: str,
-    error: e.ScanRefused,
-    by: str,
-) -> e.ScanRefused:
-    """Write the refusal durably (its own transaction) and hand the error back to raise."""
-    with db.write() as conn:
-        raw = Raw(conn)
-        now = db.clock.now(conn)
-        sid = session_id if raw.one(_SESSION_EXISTS, {"session": session_id}) else None
-        scanned = scanned.replace("\x00", "\\x00")  # as typed; PostgreSQL text holds no NUL
-        (refusal_id,) = raw.one(
-            _INSERT_REFUSAL,
-            {
-                "session": sid,
-                "unit": unit_id,
-                "scanned": scanned,
-                "reason": error.code,
-                "message": error.message,
-                "by": by,
-                "at": now,
-            },
-        )
-        audit.record(
-            raw,
-            at=now,
-            actor=by,
-            action="refuse",
-            entity="refusal",
-            entity_id=refusal_id,
-            new={"session": sid, "reason": error.code, "scanned": scanned},
-        )
-    error.refusal_id = refusal_id
-    return error

@@ -16,8 +16,10 @@ from sqlalchemy import Connection, func, select
 
 from inventory.catalog import mm_text
 from inventory.clock import local_date
+from inventory.keyring import Keyring
 from inventory.models import UNIT_STATUSES, Lot, Product, Unit
 from inventory.settings import clinic_tz
+from sterility import clients
 from sterility.models import Recall, RecallItem, Refusal, TreatmentSession, UnitUse
 from sterility.recalls import named_units
 
@@ -122,7 +124,9 @@ class Dashboard:
         return next(w for w in self.expiring if w.days == days)
 
 
-def load(conn: Connection, now: datetime, *, refusals: int = 20) -> Dashboard:
+def load(
+    conn: Connection, now: datetime, *, refusals: int = 20, keys: Keyring | None = None
+) -> Dashboard:
     """Read every figure in the caller's (read) transaction."""
     tz = clinic_tz(conn)
     today = local_date(now, tz)
@@ -171,7 +175,7 @@ def load(conn: Connection, now: datetime, *, refusals: int = 20) -> Dashboard:
         expiring=[ExpiryWindow(d, window_units[d], window_lots[d]) for d in WINDOWS],
         expired_on_shelf=expired_units,
         expired_lots_on_shelf=expired_lots,
-        sessions_today=sessions_since(conn, midnight),
+        sessions_today=sessions_since(conn, midnight, keys),
         refusals_recent=recent_refusals(conn, limit=refusals),
         refusals_last_7_days=int(
             conn.execute(
@@ -184,8 +188,13 @@ def load(conn: Connection, now: datetime, *, refusals: int = 20) -> Dashboard:
     )
 
 
-def sessions_since(conn: Connection, since: datetime) -> list[SessionLine]:
-    """Sessions opened since ``since`` (UTC), newest first, with their number of uses."""
+def sessions_since(
+    conn: Connection, since: datetime, keys: Keyring | None = None
+) -> list[SessionLine]:
+    """Sessions opened since ``since`` (UTC), newest first, with their number of uses.
+
+    Clients are shown to a person holding the data key (``keys``), hidden otherwise.
+    """
     uses = (  # counted only for these sessions (index on unit_use.session_id)
         select(UnitUse.session_id, func.count().label("uses"))
         .join(TreatmentSession, TreatmentSession.id == UnitUse.session_id)
@@ -197,6 +206,7 @@ def sessions_since(conn: Connection, since: datetime) -> list[SessionLine]:
         select(
             TreatmentSession.id,
             TreatmentSession.opened_at,
+            TreatmentSession.client_cipher,
             TreatmentSession.client_ref,
             TreatmentSession.practitioner,
             TreatmentSession.area,
@@ -208,7 +218,9 @@ def sessions_since(conn: Connection, since: datetime) -> list[SessionLine]:
         .where(TreatmentSession.opened_at >= since)
         .order_by(TreatmentSession.opened_at.desc(), TreatmentSession.id.desc())
     ).all()
-    return [SessionLine(*row) for row in rows]
+    return [
+        SessionLine(row[0], row[1], clients.shown(keys, row[2], row[3]), *row[4:]) for row in rows
+    ]
 
 
 def recent_refusals(conn: Connection, *, limit: int = 20) -> list[RefusalLine]:

@@ -69,6 +69,18 @@ class LabelMismatch(ScanRefused):
     code = "label_mismatch"
 
 
+class NotYourSession(ScanRefused):
+    """A practitioner scanning into another practitioner's session."""
+
+    code = "not_your_session"
+
+
+class BeyondScope(ScanRefused):
+    """Deeper than the practitioner's scope of practice allows: no confirmation lifts it."""
+
+    code = "beyond_scope"
+
+
 class UnitBusy(ScanRefused):
     """Another workstation holds the unit's lock: we do not hang, we say so."""
 
@@ -90,6 +102,8 @@ REFUSALS: dict[str, type[ScanRefused]] = {
         NoSuchSession,
         DeeperThanPlanned,
         LabelMismatch,
+        BeyondScope,
+        NotYourSession,
         UnitBusy,
     )
 }

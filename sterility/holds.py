@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, or_, select, update
 
 from inventory import audit
+from inventory.access import Actor
 from inventory.barcode import normalise_gtin
 from inventory.db import Database
 from inventory.errors import InvalidInput, LedgerError, NotFound
@@ -44,35 +45,40 @@ class HoldResult:
 
 
 def quarantine(
-    db: Database, target: str, *, reason: str, by: str, gtin: str | None = None
+    db: Database, target: str, *, reason: str, by: Actor, gtin: str | None = None
 ) -> HoldResult:
     """Hold a unit or lot back (damaged package, dropped, suspected, recall pending)."""
     return _move(db, "quarantine", target, reason=reason, by=by, gtin=gtin)
 
 
 def release(
-    db: Database, target: str, *, reason: str, by: str, gtin: str | None = None
+    db: Database, target: str, *, reason: str, by: Actor, gtin: str | None = None
 ) -> HoldResult:
     """Return quarantined units to stock; a recalled unit is never released."""
     return _move(db, "release", target, reason=reason, by=by, gtin=gtin)
 
 
 def waste(
-    db: Database, target: str, *, reason: str, by: str, gtin: str | None = None
+    db: Database, target: str, *, reason: str, by: Actor, gtin: str | None = None
 ) -> HoldResult:
     """Discard units (opened but not used, dropped, package breached): final."""
     return _move(db, "waste", target, reason=reason, by=by, gtin=gtin)
 
 
 def _move(
-    db: Database, action: str, target: str, *, reason: str, by: str, gtin: str | None
+    db: Database, action: str, target: str, *, reason: str, by: Actor, gtin: str | None
 ) -> HoldResult:
+    if action != "quarantine":
+        by.require("holds")
     if not (reason or "").strip():
         raise InvalidInput(f"A reason is required to {action} a unit or lot.")
     reason = clean(reason, "reason", max_len=500)
     allowed_from, to_status = MOVES[action]
     with db.write() as conn:
         units = _resolve(conn, target.strip(), gtin)
+        if action == "quarantine":
+            one_unit = len(units) == 1 and _names_a_unit(units, target)
+            by.require("quarantine_unit" if one_unit else "holds")
         now = db.clock.now(conn)
         changed: list[str] = []
         skipped: dict[str, str] = {}
@@ -88,7 +94,7 @@ def _move(
             audit.record(
                 conn,
                 at=now,
-                actor=by,
+                by=by,
                 action=action,
                 entity="unit",
                 entity_id=unit.code,
@@ -131,6 +137,12 @@ def _resolve(conn: Connection, target: str, gtin: str | None):
             "name the product (its GTIN) to say which."
         )
     return units
+
+
+def _names_a_unit(units: list, target: str) -> bool:
+    """The target is one unit's code or serial, not a lot that happens to hold one unit."""
+    unit = units[0]
+    return target.strip().upper() == unit.code or target.strip() == unit.serial
 
 
 def _recalled_codes(conn: Connection, units: list) -> set[str]:

@@ -36,14 +36,22 @@ class TreatmentSession(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_ref: Mapped[str] = mapped_column(String(120))
+    client_ref: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    """In clear only in a ledger from before staff accounts, until its first manager."""
+    client_cipher: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The client reference, AES-256-GCM under the clinic's data key."""
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    """The client's blind index (HMAC): finds a client's sessions without decrypting."""
     practitioner: Mapped[str] = mapped_column(String(120), index=True)
+    practitioner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     area: Mapped[str] = mapped_column(ForeignKey("body_area.name"))
     planned_depth_um: Mapped[int] = mapped_column(Integer)
     device: Mapped[str] = mapped_column(String(120), default="")
     opened_by: Mapped[str] = mapped_column(String(120))
+    opened_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     closed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -56,6 +64,7 @@ class UnitUse(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), unique=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"), index=True)
     used_by: Mapped[str] = mapped_column(String(120))
+    used_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     deeper_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -74,6 +83,7 @@ class Refusal(Base):
     reason: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     refused_by: Mapped[str] = mapped_column(String(120))
+    refused_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     refused_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
@@ -88,8 +98,10 @@ class Recall(Base):
     notice_text: Mapped[str] = mapped_column(Text)
     notice_date: Mapped[date] = mapped_column(Date)
     entered_by: Mapped[str] = mapped_column(String(120))
+    entered_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     close_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 

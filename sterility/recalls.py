@@ -13,15 +13,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, insert, or_, select, update
 
 from inventory import audit
+from inventory.access import Actor
 from inventory.barcode import normalise_gtin
 from inventory.catalog import product_by_gtin
 from inventory.clock import local_date
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
+from inventory.keyring import Keyring
 from inventory.models import Lot, Product, Unit
 from inventory.settings import clinic_tz
 from inventory.stock import UnitRow, units_where
 from inventory.text import clean
+from sterility import clients
 from sterility.models import Recall, RecallItem, TreatmentSession, UnitUse
 
 # --- the one rule: which units a recall item names --------------------------------------
@@ -136,9 +139,10 @@ def enter_recall(
     notice_text: str,
     notice_date: date | None = None,
     serials: list[str] | None = None,
-    by: str,
+    by: Actor,
 ) -> RecallResult:
     """Record a notice, quarantine every matching unit on the shelf, return the trace."""
+    by.require("recalls")
     gtin14 = normalise_gtin(gtin)
     # Lots and serials are at most 20 characters in GS1: longer text cannot be a lot.
     lots = [clean(lot, "lot number", max_len=20) for lot in lots if lot.strip()]
@@ -160,7 +164,8 @@ def enter_recall(
                 gtin=gtin14,
                 notice_text=notice_text,
                 notice_date=notice_date or local_date(now, clinic_tz(conn)),
-                entered_by=by,
+                entered_by=by.name,
+                entered_by_id=by.staff_id,
                 entered_at=now,
             )
             .returning(Recall.id)
@@ -174,7 +179,7 @@ def enter_recall(
         audit.record(
             conn,
             at=now,
-            actor=by,
+            by=by,
             action="create",
             entity="recall",
             entity_id=recall_id,
@@ -187,12 +192,12 @@ def enter_recall(
             },
         )
         quarantined = _quarantine_matching(conn, now, by, recall_id, reference)
-        trace = recall_trace(conn, recall_id)
+        trace = recall_trace(conn, recall_id, by.keys)
         return RecallResult(recall_id, reference, gtin14, lots, quarantined, trace)
 
 
 def _quarantine_matching(
-    conn: Connection, now: datetime, by: str, recall_id: int, reference: str
+    conn: Connection, now: datetime, by: Actor, recall_id: int, reference: str
 ) -> list[str]:
     query = (
         select(Unit.id, Unit.code)
@@ -211,7 +216,7 @@ def _quarantine_matching(
         audit.record(
             conn,
             at=now,
-            actor=by,
+            by=by,
             action="quarantine",
             entity="unit",
             entity_id=code,
@@ -228,6 +233,7 @@ def _trace_query() -> Select[Any]:
             TreatmentSession.id,
             UnitUse.used_at,
             TreatmentSession.practitioner,
+            TreatmentSession.client_cipher,
             TreatmentSession.client_ref,
             TreatmentSession.area,
             Unit.code,
@@ -243,8 +249,19 @@ def _trace_query() -> Select[Any]:
     )
 
 
+def _traced(conn: Connection, query: Select[Any], keys: Keyring | None) -> list[TraceRow]:
+    return [
+        TraceRow(*row[:3], clients.shown(keys, row[3], row[4]), *row[5:])
+        for row in conn.execute(query)
+    ]
+
+
 def trace_uses(
-    conn: Connection, gtin: str, lots: list[str], serials: list[str] | None = None
+    conn: Connection,
+    gtin: str,
+    lots: list[str],
+    serials: list[str] | None = None,
+    keys: Keyring | None = None,
 ) -> list[TraceRow]:
     """Every session that used a unit of these lots (or serials): for calling clients back."""
     query = _trace_query().where(Product.gtin == normalise_gtin(gtin))
@@ -254,13 +271,14 @@ def trace_uses(
         query = query.where((Unit.serial.in_(serials)) | (Unit.code.in_(serials)))
     if not lots and not serials:
         raise InvalidInput("Name a lot or a serial to trace.")
-    return [TraceRow(*row) for row in conn.execute(query)]
+    return _traced(conn, query, keys)
 
 
-def recall_trace(conn: Connection, recall_id: int) -> list[TraceRow]:
+def recall_trace(
+    conn: Connection, recall_id: int, keys: Keyring | None = None
+) -> list[TraceRow]:
     """Every session that used a unit this recall names, whenever it was used."""
-    query = _trace_query().where(Unit.id.in_(named_units(recall_id)))
-    return [TraceRow(*row) for row in conn.execute(query)]
+    return _traced(conn, _trace_query().where(Unit.id.in_(named_units(recall_id))), keys)
 
 
 def recall_serials(conn: Connection, recall_id: int) -> list[str]:
@@ -281,8 +299,9 @@ def recalled_units(
     return units_where(conn, *conditions)
 
 
-def close_recall(db: Database, recall_id: int, *, note: str, by: str) -> None:
+def close_recall(db: Database, recall_id: int, *, note: str, by: Actor) -> None:
     """Close a handled notice with a note; its units stay blocked, its history stays."""
+    by.require("recalls")
     if not note.strip():
         raise InvalidInput("Say how the recall was handled: a note is required.")
     with db.write() as conn:
@@ -295,12 +314,14 @@ def close_recall(db: Database, recall_id: int, *, note: str, by: str) -> None:
         conn.execute(
             update(Recall)
             .where(Recall.id == recall_id)
-            .values(closed_at=now, closed_by=by, close_note=note.strip())
+            .values(
+                closed_at=now, closed_by=by.name, closed_by_id=by.staff_id, close_note=note.strip()
+            )
         )
         audit.record(
             conn,
             at=now,
-            actor=by,
+            by=by,
             action="close",
             entity="recall",
             entity_id=recall_id,

@@ -1,19 +1,35 @@
-"""Treatment sessions: open one per client treatment, use units in it, close it."""
+"""Treatment sessions: open one per client treatment, use units in it, close it.
+
+A session names its practitioner by account: a practitioner opens sessions for
+themselves, a manager for any active practitioner (or themselves). A planned depth
+beyond the practitioner's scope of practice is refused and recorded as a refusal.
+The client reference is stored encrypted (sterility.clients) and the audit trail keeps
+only its blind index.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Select, insert, select, update
 
 from inventory import audit
-from inventory.catalog import mm_text, needle_um
+from inventory.access import Actor, NotAllowed
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
+from inventory.keyring import Keyring
 from inventory.models import Lot, Product, Unit
+from inventory.needles import mm_text, needle_um
+from inventory.staff import StaffInfo, find_staff, list_staff
 from inventory.text import clean
+from sterility import clients
+from sterility.errors import BeyondScope
 from sterility.models import BodyArea, TreatmentSession, UnitUse
+from sterility.refusals import record_refusal
+
+TREATING_ROLES = ("practitioner", "manager")
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,8 @@ class SessionInfo:
     device: str
     opened_at: datetime
     closed_at: datetime | None
+    practitioner_id: int | None = None
+    client_key: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -49,33 +67,25 @@ class UseRow:
     serial: str | None
     product: str
     gtin: str
-    lot: str
+    lot: str | None
     needle_length_um: int
     used_by: str
     used_at: datetime
     deeper_confirmed: bool
 
 
-_COLUMNS = [getattr(TreatmentSession, f) for f in SessionInfo.__dataclass_fields__]
-
-
 def body_areas(conn: Connection) -> list[str]:
     return list(conn.execute(select(BodyArea.name).order_by(BodyArea.name)).scalars())
 
 
-def recent_practitioners(conn: Connection, *, limit: int = 30) -> list[str]:
-    """Practitioners who opened sessions, the most recent first: the chair's choices."""
-    names = conn.execute(
-        select(TreatmentSession.practitioner)
-        .group_by(TreatmentSession.practitioner)
-        .order_by(func.max(TreatmentSession.opened_at).desc())
-        .limit(limit)
-    )
-    return list(names.scalars())
+def practitioners(conn: Connection) -> list[StaffInfo]:
+    """Who may treat: active practitioners and managers, the chair's choices."""
+    return [s for s in list_staff(conn, active_only=True) if s.role in TREATING_ROLES]
 
 
-def add_body_area(db: Database, name: str, *, by: str) -> None:
+def add_body_area(db: Database, name: str, *, by: Actor) -> None:
     """The list of areas is the clinic's own: add one (hands, back...)."""
+    by.require("settings")
     name = clean(name, "body area", max_len=40).lower()
     with db.write() as conn:
         if name in body_areas(conn):
@@ -84,7 +94,7 @@ def add_body_area(db: Database, name: str, *, by: str) -> None:
         audit.record(
             conn,
             at=db.clock.now(conn),
-            actor=by,
+            by=by,
             action="create",
             entity="body_area",
             entity_id=name,
@@ -96,88 +106,182 @@ def open_session(
     db: Database,
     *,
     client_ref: str,
-    practitioner: str,
     area: str,
     depth_mm: str | float,
+    by: Actor,
+    practitioner: str | None = None,
     device: str = "",
-    by: str,
 ) -> SessionInfo:
     """Open a treatment session; its id goes on every use and refusal."""
-    client_ref = clean(client_ref, "client reference")
-    practitioner = clean(practitioner, "practitioner's name")
+    by.require("sessions")
+    stored = clients.store(by.keys, client_ref)
     device = clean(device, "device", required=False)
     depth = needle_um(depth_mm)
     area = area.strip().lower()
+    try:
+        return _open(db, stored, area, depth, device, by, practitioner)
+    except _Refused as refused:
+        raise record_refusal(db, None, None, refused.scanned, refused.error, by) from None
+
+
+def _open(
+    db: Database,
+    stored: clients.StoredClient,
+    area: str,
+    depth: int,
+    device: str,
+    by: Actor,
+    practitioner: str | None,
+) -> SessionInfo:
     with db.write() as conn:
+        treating = _practitioner(conn, by, practitioner)
         areas = body_areas(conn)
         if area not in areas:
             raise InvalidInput(f"'{area}' is not a body area. Choose one of: {', '.join(areas)}.")
         now = db.clock.now(conn)
         values = {
-            "client_ref": client_ref,
-            "practitioner": practitioner,
+            "practitioner": treating.name,
+            "practitioner_id": treating.id,
             "area": area,
             "planned_depth_um": depth,
             "device": device,
         }
+        limit = treating.max_depth_um
+        if limit is not None and depth > limit:
+            refused = BeyondScope(
+                f"{treating.name} may use needles up to {mm_text(limit)} mm (scope of "
+                f"practice); a session planned at {mm_text(depth)} mm cannot be opened for "
+                "them. Plan a shallower depth, or a practitioner whose scope allows it."
+            )
+            raise _Refused(refused, f"session: {area}, planned {mm_text(depth)} mm")
         session_id = conn.execute(
             insert(TreatmentSession)
-            .values(**values, opened_by=by, opened_at=now)
+            .values(
+                **values,
+                client_cipher=stored.cipher,
+                client_key=stored.key,
+                opened_by=by.name,
+                opened_by_id=by.staff_id,
+                opened_at=now,
+            )
             .returning(TreatmentSession.id)
         ).scalar_one()
         audit.record(
             conn,
             at=now,
-            actor=by,
+            by=by,
             action="open",
             entity="session",
             entity_id=session_id,
-            new=values,
+            new=values | {"client": stored.key},
         )
-        return get_session(conn, session_id)
+        return get_session(conn, session_id, by.keys)
 
 
-def close_session(db: Database, session_id: int, *, by: str) -> SessionInfo:
+class _Refused(Exception):
+    """Internal: leave the transaction (rolling it back) with a refusal to record."""
+
+    def __init__(self, error: BeyondScope, scanned: str) -> None:
+        self.error, self.scanned = error, scanned
+
+
+def _practitioner(conn: Connection, by: Actor, name: str | None) -> StaffInfo:
+    """The account that treats: yourself, or (for a manager) an active practitioner."""
+    chosen = (name or "").strip()
+    if not chosen or chosen.casefold() == by.name.casefold():
+        person = find_staff(conn, by.name)
+    elif by.role != "manager":
+        raise NotAllowed(
+            f"{by.name} opens sessions for themselves; a manager can open one for "
+            f"{chosen}. Nothing was changed."
+        )
+    else:
+        person = find_staff(conn, chosen)
+    if not person.active or person.role not in TREATING_ROLES:
+        raise InvalidInput(f"{person.name} is not an active practitioner.")
+    return person
+
+
+def close_session(db: Database, session_id: int, *, by: Actor) -> SessionInfo:
     """Close a session: no unit can be used in it afterwards."""
+    by.require("sessions")
     with db.write() as conn:
-        session = get_session(conn, session_id)
+        session = get_session(conn, session_id, by.keys)
         if not session.is_open:
             raise InvalidInput(f"Session {session_id} is already closed.")
         now = db.clock.now(conn)
         conn.execute(
             update(TreatmentSession)
             .where(TreatmentSession.id == session_id)
-            .values(closed_at=now, closed_by=by)
+            .values(closed_at=now, closed_by=by.name, closed_by_id=by.staff_id)
         )
         audit.record(
             conn,
             at=now,
-            actor=by,
+            by=by,
             action="close",
             entity="session",
             entity_id=session_id,
             old={"closed_at": None},
             new={"closed_at": now.isoformat()},
         )
-        return get_session(conn, session_id)
+        return get_session(conn, session_id, by.keys)
 
 
-def get_session(conn: Connection, session_id: int) -> SessionInfo:
-    row = conn.execute(select(*_COLUMNS).where(TreatmentSession.id == session_id)).first()
+def _sessions() -> Select[Any]:
+    t = TreatmentSession
+    return select(
+        t.id,
+        t.client_cipher,
+        t.client_ref,
+        t.practitioner,
+        t.area,
+        t.planned_depth_um,
+        t.device,
+        t.opened_at,
+        t.closed_at,
+        t.practitioner_id,
+        t.client_key,
+    )
+
+
+def _info(row: Any, keys: Keyring | None) -> SessionInfo:
+    return SessionInfo(
+        row.id,
+        clients.shown(keys, row.client_cipher, row.client_ref),
+        row.practitioner,
+        row.area,
+        row.planned_depth_um,
+        row.device,
+        row.opened_at,
+        row.closed_at,
+        row.practitioner_id,
+        row.client_key,
+    )
+
+
+def get_session(conn: Connection, session_id: int, keys: Keyring | None = None) -> SessionInfo:
+    """One session; its client is shown to a person holding the data key, else hidden."""
+    row = conn.execute(_sessions().where(TreatmentSession.id == session_id)).first()
     if row is None:
         raise NotFound(f"There is no treatment session {session_id}.")
-    return SessionInfo(*row)
+    return _info(row, keys)
 
 
 def list_sessions(
-    conn: Connection, *, since: datetime | None = None, open_only: bool = False, limit: int = 200
+    conn: Connection,
+    keys: Keyring | None = None,
+    *,
+    since: datetime | None = None,
+    open_only: bool = False,
+    limit: int = 200,
 ) -> list[SessionInfo]:
-    query = select(*_COLUMNS).order_by(TreatmentSession.opened_at.desc()).limit(limit)
+    query = _sessions().order_by(TreatmentSession.opened_at.desc()).limit(limit)
     if since is not None:
         query = query.where(TreatmentSession.opened_at >= since)
     if open_only:
         query = query.where(TreatmentSession.closed_at.is_(None))
-    return [SessionInfo(*row) for row in conn.execute(query)]
+    return [_info(row, keys) for row in conn.execute(query)]
 
 
 def session_uses(conn: Connection, session_id: int) -> list[UseRow]:
@@ -200,3 +304,4 @@ def session_uses(conn: Connection, session_id: int) -> list[UseRow]:
         .order_by(UnitUse.used_at)
     )
     return [UseRow(*row) for row in conn.execute(query)]
+

@@ -1,14 +1,17 @@
 """Shared fixtures: a real database per test, on SQLite and on PostgreSQL.
 
-Every test that takes ``db`` runs twice: once on a fresh SQLite file, once on a fresh
-PostgreSQL database made from a migrated template on a throwaway server. Only the
-clock is faked (it is the edge of the world); nothing in the database is.
+Every test that takes ``db`` runs twice: once on a SQLite file, once on a PostgreSQL
+database on a throwaway server, each a copy of a migrated template that holds the
+tests' clinic staff and keys (tests.people). ``empty_db_url`` is a ledger with nothing
+in it at all (first run). Only the clock is faked (it is the edge of the world);
+nothing in the database is.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +24,8 @@ from inventory.catalog import ProductInfo
 from inventory.clock import FixedClock
 from inventory.db import Database, make_engine
 from inventory.ledger import open_ledger
+from tests import people
+from tests.people import staff
 from tests.pgserver import PgServer, PgServerUnavailable
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -33,7 +38,14 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test touches the real data folder or an inherited database URL."""
     monkeypatch.setenv("STERILE_LEDGER_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("STERILE_LEDGER_DB", raising=False)
-    monkeypatch.setenv("STERILE_LEDGER_USER", "Test Manager")
+    monkeypatch.setenv("STERILE_LEDGER_USER", people.MANAGER)
+    monkeypatch.setenv("STERILE_LEDGER_PASSWORD", people.PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template() -> Path:
+    """A migrated SQLite ledger with the tests' staff, copied for each test."""
+    return people.sqlite_template()
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +60,13 @@ def pg_server() -> Iterator[PgServer | str]:
     try:
         server.create_database("ledger_template")
         engine = make_engine(server.url("ledger_template"))
+        schema.upgrade(engine)
+        engine.dispose()
+        template = open_ledger(server.url("ledger_template"), clock=FixedClock(people.SEEDED_AT))
+        people.seed(template)
+        template.dispose()
+        server.create_database("empty_template")
+        engine = make_engine(server.url("empty_template"))
         schema.upgrade(engine)
         engine.dispose()
         yield server
@@ -65,13 +84,28 @@ def _pg_or_skip(pg_server: PgServer | str) -> PgServer:
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL of each backend (migrated to head on PostgreSQL)."""
+    """A new ledger of each backend with the tests' staff and nothing else recorded."""
+    if request.param == "sqlite":
+        path = tmp_path / "ledger.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    yield from _pg_copy(request, "ledger_template")
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A ledger with nothing in it, not even staff: a clinic's first run."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
         return
+    yield from _pg_copy(request, "empty_template")
+
+
+def _pg_copy(request: pytest.FixtureRequest, template: str) -> Iterator[str]:
     server = _pg_or_skip(request.getfixturevalue("pg_server"))
     name = f"t{os.getpid()}_{next(_db_numbers)}"
-    server.create_database(name, template="ledger_template")
+    server.create_database(name, template=template)
     try:
         yield server.url(name)
     finally:
@@ -86,7 +120,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def db(db_url: str, clock: FixedClock) -> Iterator[Database]:
     database = open_ledger(db_url, clock=clock)
-    settings.set_value(database, "timezone", "Australia/Brisbane", by="setup")
+    settings.set_value(database, "timezone", "Australia/Brisbane", by=staff("setup"))
     try:
         yield database
     finally:
@@ -121,7 +155,7 @@ def add_products(db: Database) -> dict[str, ProductInfo]:
             needle_length_mm=mm,
             sterilization="EO",
             units_per_pack=per_pack,
-            by="Test Manager",
+            by=staff("Test Manager"),
         )
         for gtin, name, kind, needles, mm, per_pack in specs
     }
@@ -145,7 +179,7 @@ def stocked(db: Database, products: dict[str, ProductInfo]) -> receiving.Receipt
     return receiving.receive(
         db,
         [box(GTIN_05, "A100"), box(GTIN_10, "B200"), box(GTIN_ROLLER, "R1", serial="SN0001")],
-        by="Test Manager",
+        by=staff("Test Manager"),
         supplier="MedSupply",
         invoice="INV-1",
     )

@@ -10,16 +10,25 @@ from pathlib import Path
 
 import pytest
 
+from tests import people
 from tests.conftest import GTIN_05, box
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(db_url: str, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    db_url: str,
+    *args: str,
+    home: Path,
+    user: str = "Clinic Manager",
+    password: str = people.PASSWORD,
+) -> subprocess.CompletedProcess[str]:
+    """``python main.py ...`` signed in as ``user`` (a manager of the tests' clinic)."""
     env = os.environ | {
         "STERILE_LEDGER_DB": db_url,
         "STERILE_LEDGER_HOME": str(home),
-        "STERILE_LEDGER_USER": "Clinic Manager",
+        "STERILE_LEDGER_USER": user,
+        "STERILE_LEDGER_PASSWORD": password,
     }
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
@@ -144,12 +153,25 @@ def test_deeper_needs_allow_deeper(cli) -> None:
     assert cli("session", "use", session, "--scan", code, "--allow-deeper").returncode == 0
 
 
-def test_demo_fills_a_realistic_clinic(cli) -> None:
+def demo_cli(url: str, home: Path):
+    """The CLI signed in as the demo clinic's manager."""
+    return lambda *args: run(url, *args, home=home, user="Demo Manager", password="demo")
+
+
+def test_demo_fills_a_realistic_clinic(empty_db_url: str, tmp_path: Path) -> None:
+    cli = demo_cli(empty_db_url, tmp_path / "home")
     result = cli("demo", "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["products"] >= 5 and summary["units"] >= 200
     assert summary["sessions"] >= 50 and summary["refusals"] >= 2
+    cast = {(p["name"], p["role"], p["password"], p["max_depth_mm"]) for p in summary["staff"]}
+    assert cast == {
+        ("Demo Manager", "manager", "demo", None),
+        ("Dr Amira Haddad", "practitioner", "demo", None),
+        ("李静 (Li Jing)", "practitioner", "demo", "0.5"),
+        ("Demo Inspector", "inspector", "demo", None),
+    }
     recalls_listed = json.loads(cli("recalls", "--json").stdout)
     assert len(recalls_listed) == 1
     assert cli("audit", "verify").returncode == 0

@@ -20,6 +20,7 @@ from commands.cli import build_parser, main
 from inventory import receiving
 from inventory.ledger import open_ledger
 from tests.conftest import GTIN_05, add_products, box
+from tests.people import staff
 
 PATH_OPTIONS = {"pdf", "csv", "dest", "file", "path", "backup", "out"}
 HOSTILE = st.sampled_from([
@@ -74,7 +75,7 @@ def test_no_command_line_crashes(tmp_path_factory) -> None:
     url = f"sqlite:///{folder / 'ledger.sqlite3'}"
     db = open_ledger(url)
     add_products(db)
-    receiving.receive(db, [box(GTIN_05, "A100")], by="Manager")
+    receiving.receive(db, [box(GTIN_05, "A100")], by=staff("Manager"))
     db.dispose()
     env = {"STERILE_LEDGER_DB": url, "STERILE_LEDGER_HOME": str(folder / "home")}
 

@@ -20,11 +20,12 @@ from sterility import sessions
 from sterility.chair import use_unit
 from sterility.errors import UnitBusy
 from sterility.models import Refusal, UnitUse
+from tests.people import staff
 
 
 def _session(db: Database) -> int:
     return sessions.open_session(db, client_ref="C-1", practitioner="Dr H", area="face",
-                                 depth_mm="1.0", by="Dr H").id
+                                 depth_mm="1.0", by=staff("Dr H")).id
 
 
 def _code(stocked) -> str:
@@ -46,7 +47,7 @@ def test_a_unit_locked_by_another_workstation_gets_a_clear_message(
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         started = time.monotonic()
         with pytest.raises(UnitBusy) as busy:
-            use_unit(db, sid, code, by="Dr H")
+            use_unit(db, sid, code, by=staff("Dr H"))
         waited = time.monotonic() - started
         conn.rollback()
     other.dispose()
@@ -57,7 +58,7 @@ def test_a_unit_locked_by_another_workstation_gets_a_clear_message(
         with db.read() as conn:
             assert conn.execute(select(Refusal.reason)).scalars().all() == ["unit_busy"]
     # Once the other workstation is done, the same scan goes through.
-    assert use_unit(db, sid, code, by="Dr H").accepted
+    assert use_unit(db, sid, code, by=staff("Dr H")).accepted
 
 
 class _SlowPC(datetime):
@@ -73,7 +74,7 @@ def test_use_times_come_from_one_clock_per_database(db: Database, stocked,
     sid, code = _session(db), _code(stocked)
     db.clock = DatabaseClock()
     monkeypatch.setattr(clock_module, "datetime", _SlowPC)
-    use_unit(db, sid, code, by="Dr H")
+    use_unit(db, sid, code, by=staff("Dr H"))
     with db.read() as conn:
         used_at = conn.execute(select(UnitUse.used_at)).scalar_one()
     behind = datetime.now(UTC) - used_at

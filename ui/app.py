@@ -1,36 +1,44 @@
-"""Starting the desktop app: arguments, the Qt application, the ledger, the main window.
+"""Starting the desktop app: the Qt application, the ledger, signing in, the main window.
 
 ``python main.py`` (and ``make run``) land here when no command is named; the wiring
-(main.py) has already read ``--db URL`` and ``--by NAME`` and passes them in. A ledger
+(main.py) has already read ``--db URL`` and ``--user NAME`` and passes them in. A ledger
 that cannot be opened (a newer schema, a network share, a damaged file) is explained in
-a dialog before anything else happens.
+a dialog before anything else happens. Then a person signs in (ui.sign_in), or, on a
+ledger without staff accounts, creates the clinic's first manager (ui.first_run); the
+main window opens as that person. Quitting either dialog ends the app, changing nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from inventory import __version__
+from inventory import __version__, settings
+from inventory.access import Actor
 from inventory.db import Database
 from inventory.errors import LedgerError
 from inventory.ledger import open_ledger, resolve_url
 from inventory.paths import data_dir
+from inventory.staff import has_staff
 from ui import style
 from ui.context import AppContext
 from ui.errors import install_excepthook, show_unexpected
+from ui.first_run import FirstRunDialog
 from ui.icons import icon
 from ui.main_window import MainWindow
 from ui.prefs import APPLICATION, ORGANISATION, Prefs
+from ui.sign_in import SignInDialog
 from ui.worker import Worker
 
 log = logging.getLogger("sterile_ledger.ui")
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_REFUSED = 0, 1, 3
+USER_VARIABLE = "STERILE_LEDGER_USER"  # the same as the commands' (the name only, never a password)
 
 
 def application(argv: Sequence[str] = ()) -> QApplication:
@@ -48,8 +56,18 @@ def application(argv: Sequence[str] = ()) -> QApplication:
     return app
 
 
-def make_window(db: Database, *, actor: str, db_url: str, prefs: Prefs | None = None) -> MainWindow:
-    """The main window over an open ledger, with its own worker thread."""
+def make_window(
+    db: Database,
+    *,
+    actor: Actor,
+    db_url: str,
+    prefs: Prefs | None = None,
+    lock_after_ms: int | None = None,
+) -> MainWindow:
+    """The main window over an open ledger for a signed-in person, with its worker threads.
+
+    ``lock_after_ms`` overrides the clinic's idle-lock minutes (tests, scripts).
+    """
     worker, long_worker = Worker(), Worker()
     ctx = AppContext(
         db=db,
@@ -60,20 +78,40 @@ def make_window(db: Database, *, actor: str, db_url: str, prefs: Prefs | None = 
         data_dir=data_dir(),
         long_worker=long_worker,
     )
-    window = MainWindow(ctx)
+    window = MainWindow(ctx, lock_after_ms=lock_after_ms)
     worker.setParent(window)
     long_worker.setParent(window)
     return window
 
 
-def run(qt_args: Sequence[str], *, db_url: str | None, actor: str) -> int:
+def start_dialog(db: Database, *, user: str = "") -> SignInDialog | FirstRunDialog:
+    """The first dialog of a start: sign in, or create the first manager of a new ledger."""
+    with db.read() as conn:
+        first_run = not has_staff(conn)
+        clinic = "" if first_run else settings.clinic(conn).clinic_name
+    if first_run:
+        return FirstRunDialog(db, signing_folder=data_dir() / "signing")
+    return SignInDialog(db, user=user, clinic=clinic)
+
+
+def sign_in_at_start(db: Database, *, user: str = "") -> Actor | None:
+    """Who opens the window (None: they quit instead)."""
+    dialog = start_dialog(db, user=user)
+    try:
+        dialog.exec()
+        return dialog.actor
+    finally:
+        dialog.deleteLater()
+
+
+def run(qt_args: Sequence[str], *, db_url: str | None, user: str | None = None) -> int:
     """Open the desktop app; returns the process exit code."""
     app = application(qt_args)
     undo_hook = install_excepthook()
     db: Database | None = None
     try:
         url = resolve_url(db_url)
-        log.info("desktop app starting on %s as %s", url.split("@")[-1], actor)
+        log.info("desktop app starting on %s", url.split("@")[-1])
         warnings: list[str] = []
         try:
             db = open_ledger(url, warn=warnings.append)
@@ -81,6 +119,12 @@ def run(qt_args: Sequence[str], *, db_url: str | None, actor: str) -> int:
             log.warning("the ledger could not be opened: %s", error.message)
             _refuse_to_start(error.message)
             return EXIT_REFUSED
+        name = (user or os.environ.get(USER_VARIABLE) or "").strip()
+        actor = sign_in_at_start(db, user=name)
+        if actor is None:
+            log.info("nobody signed in: the app closes")
+            return EXIT_OK
+        log.info("signed in: %s (%s)", actor.name, actor.role)
         window = make_window(db, actor=actor, db_url=url)
         window.show()
         for text in warnings:  # read-only, clock behind, backup failed: said once, plainly

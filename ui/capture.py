@@ -54,6 +54,13 @@ def settle(window: MainWindow, extra_ms: int = 120, timeout: float = 60.0) -> No
     QTest.qWait(extra_ms)
 
 
+def settle_widget(widget: QWidget, extra_ms: int = 120, timeout: float = 60.0) -> None:
+    """A dialog before any window: until its own worker (if any) is idle and it repainted."""
+    worker = getattr(widget, "worker", None)
+    spin_until(lambda: worker is None or worker.idle, timeout)
+    QTest.qWait(extra_ms)
+
+
 def find(window: QWidget, name: str) -> QWidget:
     found = [w for w in window.findChildren(QWidget) if w.accessibleName() == name]
     if len(found) != 1:

@@ -1,5 +1,7 @@
 """Dialogs that ask for what the ledger requires: a reason, a new product, a recall notice.
 
+Staff accounts have their own dialogs in ui.staff_dialogs.
+
 They are opened with ``open()`` (never a blocking ``exec()``): the window keeps painting,
 background results keep arriving, and tests can fill them in like a person would.
 """
@@ -89,6 +91,11 @@ class _SavingDialog(_Dialog):
 
     def done_saving(self) -> None:
         super().accept()
+
+
+FormDialog = _Dialog
+SavingDialog = _SavingDialog
+"""Public names for other dialog modules (ui.staff_dialogs)."""
 
 
 class ReasonDialog(_Dialog):

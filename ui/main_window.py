@@ -1,8 +1,13 @@
 """The main window: screens on the left, menus with the platform's shortcuts, a status bar.
 
 It owns the screens and routes click-throughs between them; it remembers its size,
-place and last screen on this workstation; and it shows who is acting, on which ledger,
-and a warning when this PC's clock is behind the ledger's newest record.
+place and last screen on this workstation; and it shows who is signed in, on which
+ledger, and a warning when this PC's clock is behind the ledger's newest record.
+
+It also locks (ui.idle_lock): after the clinic's idle minutes, on File > Lock now, or on
+Sign out, a lock page covers the screens and their open dialogs, and only the person who
+was signed in or a manager unlocks it. Screens are never rebuilt: a half-filled form or
+an open chair session is there again after unlocking.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,12 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from inventory import __version__, audit, settings
+from inventory.access import Actor
 from inventory.clock import show_local
 from inventory.paths import log_dir
+from inventory.staff import SignedIn
 from ui import desktop, style
+from ui.access import signed_in_words
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.icons import icon, tinted
+from ui.idle_lock import MINUTE_MS, IdleWatch, LockPage
 from ui.screens.audit import AuditScreen
 from ui.screens.base import Screen
 from ui.screens.chair import ChairScreen
@@ -57,15 +68,26 @@ CLOCK_TOLERANCE = timedelta(minutes=2)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        lock_after_ms: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.clinic_name = ""
+        self._lock_override = lock_after_ms
+        """Set by tests and scripts; otherwise the clinic's idle_lock_minutes decide."""
+        self._hidden_dialogs: list[QDialog] = []
+        self._locked_by: Actor | None = None
         self.setObjectName("mainWindow")
         self.setWindowTitle("Sterile Ledger")
         self.setWindowIcon(icon("app"))
         self.setAccessibleName("Sterile Ledger")
         for worker in self._workers():
-            worker.default_failure = lambda error: show_error(self, error)
+            worker.default_failure = self._background_failed
             worker.busy_changed.connect(self._busy)
 
         self.nav = QListWidget()
@@ -89,8 +111,9 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._nav_changed)
 
-        central = QWidget()
-        layout = QHBoxLayout(central)
+        self.content = QWidget()
+        self.content.setObjectName("content")
+        layout = QHBoxLayout(self.content)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.nav)
@@ -99,11 +122,22 @@ class MainWindow(QMainWindow):
         inner_layout.setContentsMargins(14, 10, 14, 6)
         inner_layout.addWidget(self.stack)
         layout.addWidget(inner, 1)
-        self.setCentralWidget(central)
+        self.lock_page = LockPage(ctx.db, ctx.worker)
+        self.lock_page.unlocked.connect(self._unlocked)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pages")
+        self.pages.addWidget(self.content)
+        self.pages.addWidget(self.lock_page)
+        self.setCentralWidget(self.pages)
+
+        self.idle = IdleWatch(lock_after_ms or 5 * MINUTE_MS, self)
+        self.idle.idle.connect(self.lock)
+        settings_screen = self.screens["settings"]
+        settings_screen.idle_minutes_saved.connect(self._idle_minutes)  # type: ignore[attr-defined]
 
         self._make_menus()
-        self.who = QLabel(f"Acting as {ctx.actor}")
-        self.who.setAccessibleName("Acting as")
+        self.who = QLabel(signed_in_words(ctx.actor))
+        self.who.setAccessibleName("Signed in")
         self.where = QLabel(_where(ctx))
         self.where.setAccessibleName("Ledger")
         self.busy = QLabel("")
@@ -122,8 +156,11 @@ class MainWindow(QMainWindow):
             self._default_geometry()
         last = ctx.prefs.text("layout/screen", "dashboard")
         self._current: str | None = None
+        for screen in self.screens.values():
+            screen.actor_changed()
         self.show_screen(last if last in self.screens else "dashboard")
         self._check_clock_and_name()
+        self.idle.start()
 
     # -- screens
 
@@ -148,12 +185,119 @@ class MainWindow(QMainWindow):
 
     def _ledger_changed(self) -> None:
         """Keep the dashboard honest when something changed elsewhere."""
-        if self._current == "dashboard":
+        if self._current == "dashboard" and not self.locked:
             self.screens["dashboard"].activated()
+
+    # -- locking and who is signed in
+
+    @property
+    def locked(self) -> bool:
+        return self.ctx.locked
+
+    @property
+    def lock_after_ms(self) -> int:
+        return self.idle.timeout_ms
+
+    @lock_after_ms.setter
+    def lock_after_ms(self, value: int) -> None:
+        """Lock after this many idle milliseconds (tests use a fraction of a second)."""
+        self._lock_override = value
+        self.idle.set_timeout_ms(value)
+
+    def _idle_minutes(self, minutes: int) -> None:
+        if self._lock_override is None:
+            self.idle.set_timeout_ms(minutes * MINUTE_MS)
+
+    def lock(self, *, sign_out: bool = False) -> None:
+        """Cover the screens and their dialogs; only the same person or a manager unlocks.
+
+        Signed out, anyone may sign in, and the last person's typing is cleared first.
+        """
+        if self.locked:
+            if sign_out and not self.lock_page.signed_out:
+                self.lock_page.show_locked(self.ctx.actor, signed_out=True)
+            return
+        self.ctx.locked = True
+        self._locked_by = self.ctx.actor
+        self.idle.stop()
+        self._hidden_dialogs = [d for d in self._own_dialogs() if d.isVisible()]
+        for dialog in self._hidden_dialogs:
+            dialog.hide()
+        for screen in self.screens.values():
+            screen.lock_changed(True)
+        self.lock_page.show_locked(self.ctx.actor, signed_out=sign_out)
+        self.pages.setCurrentWidget(self.lock_page)
+        for action in self.menu_actions:
+            action.setEnabled(action is self.quit_action)
+        self.who.setText(
+            f"Signed out: {self.ctx.actor.name}" if sign_out else f"Locked: {self.ctx.actor.name}"
+        )
+        self._show_title()
+        self.lock_page.focus()
+
+    def sign_out(self) -> None:
+        self.lock(sign_out=True)
+
+    def _unlocked(self, signed: SignedIn) -> None:
+        before, actor = self._locked_by or self.ctx.actor, signed.actor
+        same = actor.staff_id == before.staff_id
+        self.ctx.actor = actor
+        if same or not self.lock_page.signed_out:
+            # The same person, or a manager taking over: everything is as it was.
+            for dialog in self._hidden_dialogs:
+                dialog.show()
+        else:
+            for dialog in self._hidden_dialogs:
+                dialog.reject()
+        self._hidden_dialogs = []
+        self.ctx.locked = False
+        self._locked_by = None
+        self.pages.setCurrentWidget(self.content)
+        for action in self.menu_actions:
+            action.setEnabled(True)
+        if not same:
+            for screen in self.screens.values():
+                if self.lock_page.signed_out:
+                    screen.forget_person()
+                screen.actor_changed()
+        for screen in self.screens.values():
+            screen.lock_changed(False)
+            screen.release_held_errors(show=same or not self.lock_page.signed_out)
+        self.who.setText(signed_in_words(actor))
+        self._show_title()
+        self.idle.start()
+        current = self.current_screen()
+        if not same:
+            current.activated()  # read again with the new person's keys
+        elif isinstance(current, ChairScreen):
+            current.focus_scan()
+
+    def _background_failed(self, error: BaseException) -> None:
+        if self.locked:  # never a dialog over the lock page: shown after unlocking
+            self.screens["dashboard"].held_errors.append(error)
+            return
+        show_error(self, error)
+
+    def _own_dialogs(self) -> list[QDialog]:
+        """This window's dialogs (they are their own top-level windows)."""
+        found = []
+        for widget in QApplication.topLevelWidgets():
+            if not isinstance(widget, QDialog) or widget is self:
+                continue
+            parent = widget.parentWidget()
+            if parent is not None and parent.window() is self:
+                found.append(widget)
+        return found
+
+    def _show_title(self) -> None:
+        """The clinic's name; never a client, and the window says when it is locked."""
+        name = f"Sterile Ledger: {self.clinic_name}" if self.clinic_name else "Sterile Ledger"
+        self.setWindowTitle(f"{name} (locked)" if self.locked else name)
 
     # -- menus
 
     def _make_menus(self) -> None:
+        self.menu_actions: list[QAction] = []
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         export = self._action("&Export a report…", lambda: self.show_screen("reports"), file_menu)
@@ -165,7 +309,15 @@ class MainWindow(QMainWindow):
             QKeySequence.StandardKey.Print,
         )
         file_menu.addSeparator()
-        self._action("&Quit", self.close, file_menu, QKeySequence.StandardKey.Quit)
+        lock = self._action("&Lock now", self.lock, file_menu)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.setStatusTip("Hide the screens until you, or a manager, unlock with a password")
+        sign_out = self._action("Sign &out", self.sign_out, file_menu)
+        sign_out.setStatusTip("Lock, then let anyone sign in with their own account")
+        file_menu.addSeparator()
+        self.quit_action = self._action(
+            "&Quit", self.close, file_menu, QKeySequence.StandardKey.Quit
+        )
 
         go = bar.addMenu("&Go")
         for number, (key, _cls) in enumerate(SCREENS, start=1):
@@ -210,6 +362,7 @@ class MainWindow(QMainWindow):
             standard_keys(action, shortcut)
         action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
+        self.menu_actions.append(action)
         return action
 
     def about(self) -> None:
@@ -233,7 +386,7 @@ class MainWindow(QMainWindow):
     def _check_clock_and_name(self) -> None:
         db = self.ctx.db
 
-        def read() -> tuple[str, datetime | None, datetime, Any]:
+        def read() -> tuple[str, datetime | None, datetime, Any, int]:
             with db.read() as conn:
                 clinic = settings.clinic(conn)
                 return (
@@ -241,11 +394,14 @@ class MainWindow(QMainWindow):
                     audit.newest_event_time(conn),
                     db.clock.now(conn),
                     clinic.tz,
+                    settings.idle_lock_minutes(conn),
                 )
 
-        def show(data: tuple[str, datetime | None, datetime, Any]) -> None:
-            name, newest, now, tz = data
-            self.setWindowTitle(f"Sterile Ledger: {name}")
+        def show(data: tuple[str, datetime | None, datetime, Any, int]) -> None:
+            name, newest, now, tz, minutes = data
+            self.clinic_name = name
+            self._show_title()
+            self._idle_minutes(minutes)
             if newest is not None and newest - now > CLOCK_TOLERANCE:
                 self.clock_warning.setText(
                     f"This computer's clock is behind the ledger's last record "
@@ -268,6 +424,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout; let queued work finish so nothing the person did is lost."""
+        self.idle.detach()
         if not self.ctx.prefs.layout_forgotten:
             self.ctx.prefs.set_text("layout/screen", self._current or "dashboard")
             self.ctx.prefs.save_window(self)

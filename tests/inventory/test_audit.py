@@ -8,7 +8,9 @@ from sqlalchemy.exc import DBAPIError
 
 from inventory import audit, settings
 from inventory.db import Database
+from tests import people
 from tests.conftest import GTIN_05, box
+from tests.people import staff
 
 
 def _bypass_triggers(conn, dialect: str, enable: bool) -> None:
@@ -46,9 +48,9 @@ def _verify(db: Database) -> audit.ChainReport:
 def test_every_change_is_chained_and_verifies(db: Database, stocked) -> None:
     report = _verify(db)
     assert report.ok, report.sentence
-    # setting + 3 products + receipt + 3 received lines
-    assert report.events == 8
-    assert "8 events" in report.sentence
+    # the seeded staff, then setting + 3 products + receipt + 3 received lines
+    assert report.events == people.SEEDED_EVENTS + 8
+    assert f"{people.SEEDED_EVENTS + 8} events" in report.sentence
 
 
 @pytest.mark.parametrize("verb", ["UPDATE audit_event SET actor = 'x'", "DELETE FROM audit_event"])
@@ -63,7 +65,7 @@ def test_emptying_the_table_at_once_is_refused(db: Database, stocked) -> None:
     statement = "TRUNCATE audit_event" if db.dialect == "postgresql" else "DELETE FROM audit_event"
     with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
         conn.execute(text(statement))
-    assert _verify(db).events == 8
+    assert _verify(db).events == people.SEEDED_EVENTS + 8
 
 
 def test_edited_event_is_named(db: Database, stocked) -> None:
@@ -94,8 +96,8 @@ def test_reordered_events_are_caught(db: Database, stocked) -> None:
 
 
 def test_audit_records_old_and_new_values(db: Database, stocked) -> None:
-    settings.set_value(db, "clinic_name", "Harbour Skin Clinic", by="Manager")
-    settings.set_value(db, "clinic_name", "Harbour Skin & Laser", by="Manager")
+    settings.set_value(db, "clinic_name", "Harbour Skin Clinic", by=staff("Manager"))
+    settings.set_value(db, "clinic_name", "Harbour Skin & Laser", by=staff("Manager"))
     with db.read() as conn:
         row = conn.execute(
             text("SELECT actor, old_values, new_values FROM audit_event ORDER BY id DESC LIMIT 1")
@@ -111,5 +113,5 @@ def test_failed_write_leaves_no_audit_event(db: Database, products) -> None:
 
     before = _verify(db).events
     with pytest.raises(LedgerError):
-        receiving.receive(db, [box(GTIN_05, "OK1"), "garbage"], by="Manager")
+        receiving.receive(db, [box(GTIN_05, "OK1"), "garbage"], by=staff("Manager"))
     assert _verify(db).events == before

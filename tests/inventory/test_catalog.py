@@ -8,6 +8,7 @@ from inventory import catalog
 from inventory.db import Database
 from inventory.errors import InvalidInput
 from tests.conftest import GTIN_05
+from tests.people import staff
 
 GOOD = {
     "maker": "Lumina",
@@ -21,7 +22,7 @@ GOOD = {
 
 
 def test_product_is_stored_with_normalised_words(db: Database) -> None:
-    product = catalog.add_product(db, gtin="9506000100029", by="Manager", **GOOD)
+    product = catalog.add_product(db, gtin="9506000100029", by=staff("Manager"), **GOOD)
     assert product.gtin == GTIN_05
     assert (product.kind, product.sterilization, product.needle_length_um) == (
         "pen_cartridge",
@@ -49,15 +50,15 @@ def test_product_is_stored_with_normalised_words(db: Database) -> None:
 def test_bad_product_is_refused_with_the_reason(db: Database, change, message: str) -> None:
     values = {"gtin": GTIN_05, **GOOD, **change}
     with pytest.raises(InvalidInput, match=message):
-        catalog.add_product(db, by="Manager", **values)
+        catalog.add_product(db, by=staff("Manager"), **values)
     with db.read() as conn:
         assert catalog.list_products(conn) == []
 
 
 def test_same_gtin_twice_is_refused(db: Database) -> None:
-    catalog.add_product(db, gtin=GTIN_05, by="Manager", **GOOD)
+    catalog.add_product(db, gtin=GTIN_05, by=staff("Manager"), **GOOD)
     with pytest.raises(InvalidInput, match="already in the catalogue"):
-        catalog.add_product(db, gtin=GTIN_05, by="Manager", **GOOD)
+        catalog.add_product(db, gtin=GTIN_05, by=staff("Manager"), **GOOD)
 
 
 def test_needle_lengths_at_the_limits(db: Database) -> None:

@@ -18,6 +18,7 @@ from inventory.rawsql import Raw, Statement
 from sterility import sessions
 from sterility.chair import use_unit
 from sterility.models import UnitUse
+from tests.people import staff
 
 _R = Receipt.__table__
 _INSERT = Statement(
@@ -59,9 +60,9 @@ def test_a_time_written_by_the_orm_reads_back_through_the_driver(db: Database) -
 def test_the_chairs_use_time_is_the_verdicts(db: Database, stocked, clock) -> None:
     clock.at = datetime(2026, 3, 10, 1, 30, 0, 654321, tzinfo=UTC)
     info = sessions.open_session(
-        db, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by="Sam"
+        db, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
     )
-    verdict = use_unit(db, info.id, "U1-001", by="Sam")
+    verdict = use_unit(db, info.id, "U1-001", by=staff("Sam"))
     with db.read() as conn:
         used_at = conn.execute(select(UnitUse.used_at).where(UnitUse.session_id == info.id))
         assert used_at.scalar_one() == verdict.at == clock.at

@@ -15,6 +15,7 @@ from inventory import catalog, receiving
 from inventory.barcode import element_string, parse_for_receiving
 from inventory.db import Database
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, box
+from tests.people import staff
 
 PACK_05 = "19506000100026"  # the 0.5 mm cartridge's box GTIN (indicator digit 1)
 
@@ -53,12 +54,12 @@ def ledger(db: Database, products) -> Database:
         needle_length_mm="0.5",
         sterilization="EO",
         units_per_pack=10,
-        by="Manager",
+        by=staff("Manager"),
     )
     receiving.receive(
         db,
         [box(GTIN_05, "SEEN", date(2027, 1, 31)), box(GTIN_ROLLER, "R1", serial="SEEN-1")],
-        by="Manager",
+        by=staff("Manager"),
     )
     return db
 
@@ -70,10 +71,10 @@ def test_preview_and_receive_agree(ledger: Database, case: str) -> None:
     problems = [c.problem for c in checks if c.problem is not None]
     if problems:
         with pytest.raises(type(problems[0])) as refused:
-            receiving.receive(ledger, texts, by="Manager")
+            receiving.receive(ledger, texts, by=staff("Manager"))
         assert refused.value.message == problems[0].message
         return
-    result = receiving.receive(ledger, texts, by="Manager")
+    result = receiving.receive(ledger, texts, by=staff("Manager"))
     assert [line.count for line in result.lines] == [c.units for c in checks]
 
 
@@ -89,7 +90,7 @@ def test_an_override_on_a_serialised_unit_is_refused_by_both(ledger: Database) -
     [check] = receiving.preview(ledger, _scans(texts), units=5)
     assert check.problem is not None and "one unit" in check.message
     with pytest.raises(type(check.problem), match="one unit"):
-        receiving.receive(ledger, texts, by="Manager", units=5)
+        receiving.receive(ledger, texts, by=staff("Manager"), units=5)
 
 
 def test_the_preview_changes_nothing(ledger: Database) -> None:

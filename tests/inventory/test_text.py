@@ -8,18 +8,23 @@ import unicodedata
 import pytest
 from sqlalchemy import select
 
+from inventory import staff as staff_accounts
 from inventory.db import Database
 from inventory.errors import InvalidInput
 from inventory.text import clean
 from sterility import sessions
 from sterility.models import TreatmentSession
+from tests import people
+from tests.people import staff
 
 
 def test_decomposed_name_is_stored_composed(db: Database) -> None:
     typed = unicodedata.normalize("NFD", "Zoë Ångström")
     assert typed != "Zoë Ångström"
+    staff_accounts.add_staff(db, name=typed, role="practitioner", password=people.PASSWORD,
+                             by=staff("Front desk"))
     info = sessions.open_session(db, client_ref="C-1", practitioner=typed, area="face",
-                                 depth_mm="0.5", by="Front desk")
+                                 depth_mm="0.5", by=staff("Front desk"))
     assert info.practitioner == "Zoë Ångström"
     with db.read() as conn:
         found = conn.execute(select(TreatmentSession.id).where(
@@ -29,11 +34,16 @@ def test_decomposed_name_is_stored_composed(db: Database) -> None:
 
 @pytest.mark.parametrize("name", ["李静", "محمد الحداد", "Ольга", "Νίκη", "Nguyễn Thị Hồng"])
 def test_names_in_any_script_round_trip(db: Database, name: str) -> None:
+    if name not in people.ROSTER:
+        staff_accounts.add_staff(db, name=name, role="practitioner", password=people.PASSWORD,
+                                 by=staff("Front desk"))
     info = sessions.open_session(db, client_ref=name, practitioner=name, area="face",
-                                 depth_mm="0.5", by=name)
+                                 depth_mm="0.5", by=staff("Front desk"))
     with db.read() as conn:
-        stored = sessions.get_session(conn, info.id)
+        stored = sessions.get_session(conn, info.id, staff("Front desk").keys)
+        hidden = sessions.get_session(conn, info.id)  # no key: the client stays hidden
     assert (stored.client_ref, stored.practitioner) == (name, name)
+    assert hidden.client_ref == "(hidden)"
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -19,11 +20,14 @@ from pathlib import Path
 
 from inventory import receiving, settings
 from inventory.clock import Clock
-from inventory.db import Database
+from inventory.db import Database, sqlite_path
 from inventory.ledger import open_ledger
+from inventory.staff import has_staff
 from sterility import sessions
 from sterility.chair import use_unit
+from tests import people
 from tests.conftest import GTIN_05, add_products, box
+from tests.people import staff
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,17 +51,25 @@ def cli(url: str, *args: str, home: Path, timeout: float = 120) -> subprocess.Co
 
 def make_ledger(url: str, *, clock: Clock | None = None, boxes: int = 1) -> Database:
     """A ledger with a catalogue, ``boxes`` boxes received, one session and two uses."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():  # the tests' clinic, its staff and keys
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(people.sqlite_template(), path)
     db = open_ledger(url, clock=clock, warn=lambda _s: None)
-    settings.set_value(db, "timezone", "Australia/Brisbane", by="setup")
+    with db.read() as conn:
+        seeded = has_staff(conn)
+    if not seeded:
+        people.seed(db)
+    settings.set_value(db, "timezone", "Australia/Brisbane", by=staff("setup"))
     add_products(db)
     receipt = receiving.receive(
-        db, [box(GTIN_05, f"A{n}") for n in range(boxes)], by="Manager", supplier="MedSupply"
+        db, [box(GTIN_05, f"A{n}") for n in range(boxes)], by=staff("Manager"), supplier="MedSupply"
     )
     session = sessions.open_session(
-        db, client_ref="C-1", practitioner="Dr H", area="face", depth_mm="0.5", by="Dr H"
+        db, client_ref="C-1", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H")
     )
     for code in receipt.lines[0].unit_codes[:2]:
-        use_unit(db, session.id, code, by="Dr H")
+        use_unit(db, session.id, code, by=staff("Dr H"))
     return db
 
 

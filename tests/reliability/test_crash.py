@@ -34,6 +34,7 @@ from inventory.backup import list_backups
 from inventory.db import make_engine, sqlite_path
 from inventory.ledger import open_ledger
 from tests.conftest import add_products
+from tests.people import staff
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = {"sqlite": 50, "postgresql": 10}
@@ -185,7 +186,7 @@ def check_backups(path: Path, acks: Acks, seen: set[str]) -> None:
 def test_killed_writer_loses_nothing_acknowledged(db_url: str, tmp_path: Path) -> None:
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
     setup = open_ledger(db_url)
-    settings.set_value(setup, "timezone", "Australia/Brisbane", by="setup")
+    settings.set_value(setup, "timezone", "Australia/Brisbane", by=staff("setup"))
     add_products(setup)
     setup.dispose()
 

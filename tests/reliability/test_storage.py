@@ -25,6 +25,7 @@ from sterility import sessions
 from sterility.chair import use_unit
 from sterility.errors import UnitBusy
 from tests.conftest import GTIN_05, box
+from tests.people import staff
 from tests.reliability.helpers import cli, fingerprint, is_root, make_ledger, read_only, tiny_disk
 
 
@@ -33,7 +34,7 @@ def path(tmp_path: Path) -> Path:
     """A clinic's ledger with records and one backup, closed cleanly."""
     file = tmp_path / "clinic" / "ledger.sqlite3"
     db = make_ledger(f"sqlite:///{file}", boxes=30)
-    backup.backup_to(db)
+    backup.backup_to(db, by=staff("Manager"))
     db.dispose()
     return file
 
@@ -41,7 +42,7 @@ def path(tmp_path: Path) -> Path:
 def test_a_file_that_is_not_a_database_is_refused_untouched(path: Path, tmp_path: Path) -> None:
     path.write_bytes(os.urandom(8192))
     before = fingerprint(path)
-    [latest] = backup.list_backups(path)
+    latest = backup.list_backups(path)[0]  # newest first
     with pytest.raises(DatabaseDamaged) as refused:
         open_ledger(f"sqlite:///{path}")
     assert "is not a Sterile Ledger database" in refused.value.message
@@ -63,7 +64,7 @@ def test_a_damaged_page_is_found_at_start_naming_the_backups(path: Path, tmp_pat
     data[(root - 1) * page + 8 : root * page] = os.urandom(page - 8)
     path.write_bytes(bytes(data))
     before = fingerprint(path)
-    [latest] = backup.list_backups(path)
+    latest = backup.list_backups(path)[0]  # newest first
     with pytest.raises(DatabaseDamaged) as refused:
         open_ledger(f"sqlite:///{path}")
     assert "ledger.sqlite3 is damaged" in refused.value.message
@@ -85,7 +86,7 @@ def _read_only_behaviour(path: Path, home: Path, events: int) -> None:
             units = conn.execute(select(func.count()).select_from(Unit)).scalar_one()
         assert chain.ok and chain.events == events and units == 300
         with pytest.raises(DatabaseReadOnly, match="nothing can be changed"):
-            receiving.receive(db, [box(GTIN_05, "RO")], by="Manager")
+            receiving.receive(db, [box(GTIN_05, "RO")], by=staff("Manager"))
     finally:
         db.dispose()
     looked = cli(f"sqlite:///{path}", "audit", "verify", home=home)
@@ -120,7 +121,7 @@ def test_a_read_only_folder_still_shows_a_writers_newest_records(
 ) -> None:
     """Another login keeps writing (its -wal and -shm exist); this one may only read."""
     writer = open_ledger(f"sqlite:///{path}")
-    receiving.receive(writer, [box(GTIN_05, "NEW")], by="Manager")
+    receiving.receive(writer, [box(GTIN_05, "NEW")], by=staff("Manager"))
     assert Path(f"{path}-wal").stat().st_size > 0
     with read_only(path.parent):
         try:
@@ -138,7 +139,7 @@ def test_leftover_wal_without_its_shm_is_not_silently_ignored(
 ) -> None:
     """Opening it 'immutable' would drop the newest records without a word: refuse."""
     writer = open_ledger(f"sqlite:///{path}")
-    receiving.receive(writer, [box(GTIN_05, "NEWEST")], by="Manager")
+    receiving.receive(writer, [box(GTIN_05, "NEWEST")], by=staff("Manager"))
     copy = tmp_path / "stick" / "ledger.sqlite3"
     copy.parent.mkdir()
     for suffix in ("", "-wal"):
@@ -162,7 +163,7 @@ sys.stdin.read()
 def test_a_database_locked_by_another_program(path: Path, tmp_path: Path) -> None:
     db = open_ledger(f"sqlite:///{path}")
     session = sessions.open_session(
-        db, client_ref="C-5", practitioner="Dr H", area="face", depth_mm="0.5", by="Dr H"
+        db, client_ref="C-5", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H")
     )
     with db.read() as conn:
         code = conn.execute(text("SELECT code FROM unit WHERE status = 'in_stock'")).first()[0]
@@ -173,17 +174,17 @@ def test_a_database_locked_by_another_program(path: Path, tmp_path: Path) -> Non
         assert other.stdout.readline() == "locked\n"  # type: ignore[union-attr]
         started = time.monotonic()
         with pytest.raises(DatabaseBusy, match="Another workstation or program is writing"):
-            receiving.receive(db, [box(GTIN_05, "LOCKED")], by="Manager")
+            receiving.receive(db, [box(GTIN_05, "LOCKED")], by=staff("Manager"))
         assert time.monotonic() - started < 4.5
         with pytest.raises(UnitBusy, match="The unit was not used"):
-            use_unit(db, session.id, code, by="Dr H")
+            use_unit(db, session.id, code, by=staff("Dr H"))
         done = cli(f"sqlite:///{path}", "receive", "--scan", box(GTIN_05, "LOCKED"),
                    home=tmp_path / "home")
         assert done.returncode == 3 and "Nothing was saved" in done.stderr
     finally:
         other.communicate("")
     assert _events(path) == before
-    verdict = use_unit(db, session.id, code, by="Dr H")  # once the other program lets go
+    verdict = use_unit(db, session.id, code, by=staff("Dr H"))  # once the other program lets go
     assert verdict.reason == "used"
     db.dispose()
 
@@ -200,10 +201,10 @@ def test_a_full_disk_saves_nothing_and_the_app_keeps_working(tmp_path: Path) -> 
         with db.read() as conn:
             units_before = conn.execute(select(func.count()).select_from(Unit)).scalar_one()
         with pytest.raises(DiskFull, match="The disk is full: nothing was saved"):
-            receiving.receive(db, [box(GTIN_05, "HUGE")], units=10_000, by="Manager")
+            receiving.receive(db, [box(GTIN_05, "HUGE")], units=10_000, by=staff("Manager"))
         with db.read() as conn:
             assert conn.execute(select(func.count()).select_from(Unit)).scalar_one() == units_before
-        later = receiving.receive(db, [box(GTIN_05, "SMALL")], units=5, by="Manager")
+        later = receiving.receive(db, [box(GTIN_05, "SMALL")], units=5, by=staff("Manager"))
         assert later.units == 5
         with db.read() as conn:
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"

@@ -17,6 +17,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import UnitAlreadyUsed
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, add_products, box
+from tests.people import staff
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
 CLIENTS = [
@@ -44,13 +45,13 @@ class Month:
 
 def fill_month(db: Database, clock: FixedClock) -> Month:
     """Deliveries, five sessions (one per client), a refusal, a recall, quarantine, waste."""
-    settings.set_value(db, "clinic_name", "Harbour Skin Clinic", by="setup")
-    settings.set_value(db, "licence_number", "NSW-SK-2026-0142", by="setup")
+    settings.set_value(db, "clinic_name", "Harbour Skin Clinic", by=staff("setup"))
+    settings.set_value(db, "licence_number", "NSW-SK-2026-0142", by=staff("setup"))
     add_products(db)
     received = receiving.receive(
         db,
         [box(GTIN_05, "A100"), box(GTIN_10, "0B200"), box(GTIN_ROLLER, "R1", serial="SN0001")],
-        by="Test Manager",
+        by=staff("Test Manager"),
         supplier="MedSupply",
         invoice="INV-1",
     )
@@ -65,10 +66,10 @@ def fill_month(db: Database, clock: FixedClock) -> Month:
             practitioner=PRACTITIONERS[i % 2],
             area="face",
             depth_mm="1.0",
-            by=PRACTITIONERS[i % 2],
+            by=staff(PRACTITIONERS[i % 2]),
         )
         clock.advance(minutes=5)
-        use_unit(db, info.id, codes_05[i], by=PRACTITIONERS[i % 2])
+        use_unit(db, info.id, codes_05[i], by=staff(PRACTITIONERS[i % 2]))
         used.append(codes_05[i])
         if i == 0:
             clock.advance(minutes=2)
@@ -76,11 +77,11 @@ def fill_month(db: Database, clock: FixedClock) -> Month:
                 db,
                 info.id,
                 box(GTIN_ROLLER, "R1", serial="SN0001"),
-                by=PRACTITIONERS[0],
+                by=staff(PRACTITIONERS[0]),
                 allow_deeper=True,
             )
             used.append("SN0001")
-        sessions.close_session(db, info.id, by=PRACTITIONERS[i % 2])
+        sessions.close_session(db, info.id, by=staff(PRACTITIONERS[i % 2]))
         session_ids.append(info.id)
     clock.advance(hours=1)
     again = sessions.open_session(
@@ -89,11 +90,11 @@ def fill_month(db: Database, clock: FixedClock) -> Month:
         practitioner=PRACTITIONERS[0],
         area="neck",
         depth_mm="0.5",
-        by=PRACTITIONERS[0],
+        by=staff(PRACTITIONERS[0]),
     )
     clock.advance(minutes=3)
     try:
-        use_unit(db, again.id, codes_05[0], by=PRACTITIONERS[0])
+        use_unit(db, again.id, codes_05[0], by=staff(PRACTITIONERS[0]))
     except UnitAlreadyUsed as refused:
         message = refused.message
     else:  # pragma: no cover - the chair must refuse a second use
@@ -105,11 +106,11 @@ def fill_month(db: Database, clock: FixedClock) -> Month:
         lots=["A100"],
         reference="FSN-2026-117",
         notice_text="Possible breach of the sterile barrier seal. Quarantine and return.",
-        by="Test Manager",
+        by=staff("Test Manager"),
     )
     clock.advance(hours=1)
-    holds.quarantine(db, codes_10[0], reason="package dented", by="Test Manager")
-    holds.waste(db, codes_10[1], reason="dropped on the floor", by="Test Manager")
+    holds.quarantine(db, codes_10[0], reason="package dented", by=staff("Test Manager"))
+    holds.waste(db, codes_10[1], reason="dropped on the floor", by=staff("Test Manager"))
     return Month(session_ids, used, again.id, message, "FSN-2026-117", codes_10[0], codes_10[1])
 
 

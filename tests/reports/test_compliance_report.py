@@ -10,6 +10,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import func, select, text
 
 from inventory import __version__, audit
@@ -17,21 +19,26 @@ from inventory.clock import FixedClock
 from inventory.db import Database
 from inventory.errors import InvalidInput
 from inventory.models import AuditEvent
+from inventory.paths import data_dir
+from inventory.signing_key import fingerprint
+from inventory.staff import certificate
 from reports.export import ExportCancelled, ExportResult, export_compliance
-from reports.signing import signing_dir
+from tests.people import staff
 from tests.reports.conftest import CLIENTS, END, START, Month, pages, pdf_text
 
 REFUSAL_SECTION = "Refused scans"
 
 
-def _export(db: Database, tmp_path: Path, **options: object) -> ExportResult:
+def _export(
+    db: Database, tmp_path: Path, *, by: str = "Test Manager", **options: object
+) -> ExportResult:
     return export_compliance(
         db,
         START,
         END,
         pdf=tmp_path / "report.pdf",
         csv=tmp_path / "csv",
-        by="Test Manager",
+        by=staff(by),
         **options,  # type: ignore[arg-type]
     )
 
@@ -172,14 +179,11 @@ def test_clients_are_pseudonymised_by_default_and_stable(
     two = [row["client"] for row in _csv(second, "uses")]
     assert one == two and all(re.fullmatch(r"P-[A-Z2-7]{10}", c) for c in one)
     assert len(set(one)) == len(CLIENTS)  # five clients, five pseudonyms
-    # The secret is the clinic's, kept in the database, and its creation was audited.
-    with db.read() as conn:
-        created = conn.execute(
-            select(func.count()).where(
-                AuditEvent.entity == "setting", AuditEvent.entity_id.like("secret.%")
-            )
-        ).scalar_one()
-    assert created == 1
+    # An inspector (who holds the pseudonym key, not the client keys) prints the same.
+    by_inspector = _export(
+        db, tmp_path / "c" if (tmp_path / "c").mkdir() is None else tmp_path, by="Inspector"
+    )
+    assert [row["client"] for row in _csv(by_inspector, "uses")] == one
 
 
 def test_csv_keeps_gtins_as_text_and_neutralises_formulas(
@@ -219,27 +223,23 @@ def test_export_is_recorded_in_the_audit_trail(db: Database, month: Month, tmp_p
     }
 
 
-def test_signing_key_is_made_once_and_kept_in_the_data_folder(
+def test_one_clinic_key_signs_every_export_and_no_key_lies_in_the_data_folder(
     db: Database, month: Month, tmp_path: Path
 ) -> None:
     first = _export(db, tmp_path / "1" if (tmp_path / "1").mkdir() is None else tmp_path)
     second = _export(db, tmp_path / "2" if (tmp_path / "2").mkdir() is None else tmp_path)
     assert first.fingerprint == second.fingerprint
-    assert sorted(p.name for p in signing_dir().iterdir()) == [
-        "report-signing-cert.pem",
-        "report-signing-key.pem",
-    ]
-    assert (signing_dir() / "report-signing-key.pem").stat().st_mode & 0o077 == 0
+    keys_on_disk = [p for p in data_dir().rglob("*.pem")]
+    assert keys_on_disk == []  # the key is in the ledger, wrapped; nothing in clear beside it
+    with db.read() as conn:
+        cert = certificate(conn)
+    assert cert is not None and fingerprint(cert) == first.fingerprint
+    pem = tmp_path / "clinic.pem"
+    pem.write_bytes(
+        x509.load_der_x509_certificate(cert).public_bytes(serialization.Encoding.PEM)
+    )
     shown = subprocess.run(
-        [
-            "openssl",
-            "x509",
-            "-noout",
-            "-ext",
-            "keyUsage,basicConstraints",
-            "-in",
-            str(signing_dir() / "report-signing-cert.pem"),
-        ],
+        ["openssl", "x509", "-noout", "-ext", "keyUsage,basicConstraints", "-in", str(pem)],
         capture_output=True,
         text=True,
         check=False,
@@ -253,9 +253,9 @@ def test_bad_period_and_unwritable_places_are_refused_plainly(
     db: Database, month: Month, tmp_path: Path
 ) -> None:
     with pytest.raises(InvalidInput, match="starts .* after it ends"):
-        export_compliance(db, END, START, pdf=tmp_path / "r.pdf", csv=None, by="x")
+        export_compliance(db, END, START, pdf=tmp_path / "r.pdf", csv=None, by=staff("x"))
     with pytest.raises(InvalidInput, match="folder .* does not exist"):
-        export_compliance(db, START, END, pdf=tmp_path / "no" / "r.pdf", csv=None, by="x")
+        export_compliance(db, START, END, pdf=tmp_path / "no" / "r.pdf", csv=None, by=staff("x"))
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     try:
@@ -266,15 +266,15 @@ def test_bad_period_and_unwritable_places_are_refused_plainly(
             locked.rmdir()
             locked.write_text("a file, not a folder")
             with pytest.raises(InvalidInput, match="does not exist"):
-                export_compliance(db, START, END, pdf=locked / "r.pdf", csv=None, by="x")
+                export_compliance(db, START, END, pdf=locked / "r.pdf", csv=None, by=staff("x"))
         else:
             with pytest.raises(InvalidInput, match="not writable"):
-                export_compliance(db, START, END, pdf=locked / "r.pdf", csv=None, by="x")
+                export_compliance(db, START, END, pdf=locked / "r.pdf", csv=None, by=staff("x"))
     finally:
         if locked.is_dir():
             locked.chmod(0o700)
     with pytest.raises(InvalidInput, match="where to write"):
-        export_compliance(db, START, END, pdf=None, csv=None, by="x")
+        export_compliance(db, START, END, pdf=None, csv=None, by=staff("x"))
 
 
 def test_cancel_leaves_no_file_and_progress_reaches_the_end(

@@ -13,12 +13,14 @@ from inventory.db import Database
 from sterility import sessions
 from sterility.chair import use_unit
 from tests.conftest import GTIN_05
+from tests.people import staff
 from tests.reports.conftest import flip_byte
 from tests.test_cli import run
 
 
-def test_report_then_verify_then_tamper(db_url: str, tmp_path: Path) -> None:
+def test_report_then_verify_then_tamper(empty_db_url: str, tmp_path: Path) -> None:
     home = tmp_path / "home"
+    db_url = empty_db_url
     assert run(db_url, "demo", home=home).returncode == 0
     out = tmp_path / "out"
     out.mkdir()
@@ -36,6 +38,8 @@ def test_report_then_verify_then_tamper(db_url: str, tmp_path: Path) -> None:
         str(out / "csv"),
         "--json",
         home=home,
+        user="Demo Inspector",
+        password="demo",
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -63,6 +67,8 @@ def test_report_then_verify_then_tamper(db_url: str, tmp_path: Path) -> None:
         "--csv",
         str(out / "usage.csv"),
         home=home,
+        user="Demo Manager",
+        password="demo",
     )
     assert usage.returncode == 0, usage.stderr
     assert (out / "usage-stock_on_hand.csv").exists() and (out / "usage-manifest.json").exists()
@@ -122,10 +128,15 @@ def test_trace_writes_the_recall_csv_with_formulas_neutralised(
 ) -> None:
     client = '=HYPERLINK("http://evil.example","x")'
     info = sessions.open_session(
-        db, client_ref=client, practitioner="Dr Amira Haddad", area="face", depth_mm="0.5", by="Sam"
+        db,
+        client_ref=client,
+        practitioner="Dr Amira Haddad",
+        area="face",
+        depth_mm="0.5",
+        by=staff("Manager"),
     )
     code = stocked.lines[0].unit_codes[0]  # a unit of GTIN_05 lot A100
-    use_unit(db, info.id, code, by="Dr Amira Haddad")
+    use_unit(db, info.id, code, by=staff("Dr Amira Haddad"))
     out = tmp_path / "out.csv"
     args = ("trace", "--gtin", GTIN_05, "--lot", "A100", "--csv", str(out))
     done = run(db_url, *args, home=tmp_path / "home")

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from inventory.keyring import Keyring
 from reports.cells import RISKY, neutral
 from reports.csv_writer import CsvSection
 from reports.data import Sql, offset_spans
 from reports.fonts import report_fonts
-from reports.pseudonym import Pseudonymiser
 from reports.script import visual
 
 
@@ -108,8 +108,14 @@ def test_a_character_without_any_font_prints_its_code_not_a_box() -> None:
 
 
 def test_pseudonyms_are_stable_keyed_and_not_the_name() -> None:
-    one, two = Pseudonymiser(b"k" * 32), Pseudonymiser(b"j" * 32)
-    assert one("Мария Иванова") == one("Мария Иванова") != two("Мария Иванова")
+    ring = Keyring({"index": b"i" * 32, "pseudonym": b"k" * 32})
+    other = Keyring({"index": b"i" * 32, "pseudonym": b"j" * 32})
+
+    def one(ref: str) -> str:
+        return ring.pseudonym(ring.client_key(ref))
+
+    assert one("Мария Иванова") == one(" Мария Иванова ") == one("мария иванова")
+    assert one("Мария Иванова") != other.pseudonym(ring.client_key("Мария Иванова"))
     assert "Мария" not in one("Мария Иванова") and one("C-1") != one("C-2")
 
 

@@ -15,6 +15,7 @@ from inventory.models import Unit
 from reports.export import ExportResult, export_usage
 from reports.verify import verify_file
 from tests.conftest import GTIN_05, GTIN_10, box
+from tests.people import staff
 from tests.reports.conftest import END, START, Month, pages
 
 
@@ -35,10 +36,10 @@ def test_usage_report_counts_use_stock_and_expiry(
             box(GTIN_05, "SOON", date.fromordinal(today.toordinal() + 20)),
             box(GTIN_10, "LATER", date.fromordinal(today.toordinal() + 75)),
         ],
-        by="Test Manager",
+        by=staff("Test Manager"),
     )
     result = export_usage(
-        db, START, END, pdf=tmp_path / "usage.pdf", csv=tmp_path / "csv", by="Test Manager"
+        db, START, END, pdf=tmp_path / "usage.pdf", csv=tmp_path / "csv", by=staff("Test Manager")
     )
 
     by_month = _rows(result, "used_by_product_month")
@@ -81,8 +82,8 @@ def test_usage_report_counts_use_stock_and_expiry(
 def test_an_empty_period_says_so_instead_of_failing(db: Database, tmp_path: Path) -> None:
     from reports.export import export_compliance
 
-    usage = export_usage(db, START, END, pdf=tmp_path / "u.pdf", csv=None, by="Test Manager")
-    compliance = export_compliance(db, START, END, pdf=tmp_path / "c.pdf", csv=None, by="T")
+    usage = export_usage(db, START, END, pdf=tmp_path / "u.pdf", csv=None, by=staff("Test Manager"))
+    compliance = export_compliance(db, START, END, pdf=tmp_path / "c.pdf", csv=None, by=staff("t"))
     assert set(usage.counts.values()) == {0} and set(compliance.counts.values()) == {0}
     assert "No unit was used in this period." in "\f".join(pages(tmp_path / "u.pdf"))
     text = "\f".join(pages(tmp_path / "c.pdf"))

@@ -12,6 +12,7 @@ from inventory.db import Database
 from reports.export import ExportResult, export_compliance
 from reports.manifest import read_manifest
 from reports.verify import verify_file
+from tests.people import staff
 from tests.reports.conftest import END, START, Month, flip_byte
 
 
@@ -20,7 +21,7 @@ def exported(db: Database, month: Month, tmp_path: Path) -> ExportResult:
     out = tmp_path / "inspector"  # what leaves the clinic: no database beside it
     out.mkdir()
     result = export_compliance(
-        db, START, END, pdf=out / "report.pdf", csv=out / "csv", by="Test Manager"
+        db, START, END, pdf=out / "report.pdf", csv=out / "csv", by=staff("Test Manager")
     )
     db.dispose()
     return result
@@ -136,7 +137,7 @@ def test_a_failed_re_export_keeps_the_earlier_files(
 
     out = tmp_path / "out"
     out.mkdir()
-    first = export_compliance(db, START, END, pdf=out / "r.pdf", csv=out / "csv", by="M")
+    first = export_compliance(db, START, END, pdf=out / "r.pdf", csv=out / "csv", by=staff("M"))
     assert first.pdf is not None
     before = {p: p.read_bytes() for p in [first.pdf, *first.csv_files]}
     real_replace, calls = os.replace, []
@@ -149,7 +150,7 @@ def test_a_failed_re_export_keeps_the_earlier_files(
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(LedgerError, match="No space left on device"):
-        export_compliance(db, START, END, pdf=out / "r.pdf", csv=out / "csv", by="M")
+        export_compliance(db, START, END, pdf=out / "r.pdf", csv=out / "csv", by=staff("M"))
     monkeypatch.setattr(os, "replace", real_replace)
     assert {p: p.read_bytes() for p in before} == before
     assert not list(out.rglob("*.previous")) and not list(out.rglob("*.partial"))

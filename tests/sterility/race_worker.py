@@ -11,6 +11,7 @@ def scan_all(url: str, session_id: int, codes: list[str], barrier: Barrier, name
     from inventory.ledger import open_ledger
     from sterility.chair import use_unit
     from sterility.errors import ScanRefused
+    from tests.people import staff
 
     db = open_ledger(url)
     outcome: dict[str, tuple[str, str, int | None]] = {}
@@ -18,7 +19,7 @@ def scan_all(url: str, session_id: int, codes: list[str], barrier: Barrier, name
         for code in codes:
             barrier.wait(timeout=60)
             try:
-                verdict = use_unit(db, session_id, code, by=name)
+                verdict = use_unit(db, session_id, code, by=staff(name))
                 outcome[code] = ("used", verdict.message, None)
             except ScanRefused as refused:
                 outcome[code] = (refused.code, refused.message, refused.refusal_id)

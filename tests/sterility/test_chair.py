@@ -16,6 +16,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import Refusal, UnitUse
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, box
+from tests.people import staff
 
 
 def _session(db: Database, depth: str = "1.0", practitioner: str = "Dr Haddad") -> int:
@@ -25,7 +26,7 @@ def _session(db: Database, depth: str = "1.0", practitioner: str = "Dr Haddad") 
         practitioner=practitioner,
         area="face",
         depth_mm=depth,
-        by=practitioner,
+        by=staff(practitioner),
     ).id
 
 
@@ -41,7 +42,7 @@ def _refusals(db: Database) -> list:
 def test_a_good_unit_is_accepted_and_recorded(db: Database, stocked) -> None:
     sid = _session(db)
     code = _codes(stocked, "A100")[0]
-    verdict = use_unit(db, sid, code, by="Dr Haddad")
+    verdict = use_unit(db, sid, code, by=staff("Dr Haddad"))
     assert verdict.accepted and verdict.reason == "used"
     assert (verdict.unit_code, verdict.lot, verdict.product) == (
         code,
@@ -59,7 +60,10 @@ def test_a_good_unit_is_accepted_and_recorded(db: Database, stocked) -> None:
 def test_a_serialised_unit_is_found_by_gtin_and_serial(db: Database, stocked) -> None:
     sid = _session(db, depth="1.5")
     verdict = use_unit(
-        db, sid, element_string(GTIN_ROLLER, date(2027, 1, 31), "R1", "SN0001"), by="Dr Haddad"
+        db,
+        sid,
+        element_string(GTIN_ROLLER, date(2027, 1, 31), "R1", "SN0001"),
+        by=staff("Dr Haddad"),
     )
     assert verdict.accepted and verdict.lot == "R1"
 
@@ -67,8 +71,8 @@ def test_a_serialised_unit_is_found_by_gtin_and_serial(db: Database, stocked) ->
 def test_rescan_in_the_same_session_is_a_no_op(db: Database, stocked) -> None:
     sid = _session(db)
     code = _codes(stocked, "A100")[0]
-    use_unit(db, sid, code, by="Dr Haddad")
-    again = use_unit(db, sid, code, by="Dr Haddad")
+    use_unit(db, sid, code, by=staff("Dr Haddad"))
+    again = use_unit(db, sid, code, by=staff("Dr Haddad"))
     assert again.accepted and again.reason == "already_in_this_session"
     assert "already recorded in this session" in again.message
     with db.read() as conn:
@@ -81,10 +85,10 @@ def test_used_in_another_session_is_refused_with_session_and_time(
 ) -> None:
     first, second = _session(db), _session(db, practitioner="Sam Okafor")
     code = _codes(stocked, "A100")[0]
-    use_unit(db, first, code, by="Dr Haddad")
+    use_unit(db, first, code, by=staff("Dr Haddad"))
     clock.advance(minutes=30)
     with pytest.raises(e.UnitAlreadyUsed) as refused:
-        use_unit(db, second, code, by="Sam Okafor")
+        use_unit(db, second, code, by=staff("Sam Okafor"))
     # Used at 01:30 UTC = 11:30 in Brisbane (UTC+10).
     assert f"already used in session {first} at 2026-03-10 11:30:00 +10:00" in refused.value.message
     (row,) = _refusals(db)
@@ -100,7 +104,7 @@ def test_used_in_another_session_is_refused_with_session_and_time(
 def _expiring(db: Database, expiry_text: str) -> str:
     """Receive a box whose GS1 expiry is given as printed (YYMMDD, day 00 allowed)."""
     scan = f"01{GTIN_05}17{expiry_text}10EXP{expiry_text}"
-    result = receiving.receive(db, [scan], by="Manager")
+    result = receiving.receive(db, [scan], by=staff("Manager"))
     return result.lines[0].unit_codes[0]
 
 
@@ -120,10 +124,10 @@ def test_expiry_is_checked_against_the_clinics_local_date(
     clock.at = local_time
     sid = _session(db, depth="0.5")
     if accepted:
-        assert use_unit(db, sid, code, by="Dr Haddad").accepted
+        assert use_unit(db, sid, code, by=staff("Dr Haddad")).accepted
         return
     with pytest.raises(e.UnitExpired, match="expired on 2026-03-31"):
-        use_unit(db, sid, code, by="Dr Haddad")
+        use_unit(db, sid, code, by=staff("Dr Haddad"))
     assert _refusals(db)[0].reason == "expired"
 
 
@@ -141,10 +145,10 @@ def test_day_00_means_the_end_of_the_month(
     clock.at = when
     sid = _session(db, depth="0.5")
     if accepted:
-        assert use_unit(db, sid, code, by="Dr Haddad").expiry == date(2026, 4, 30)
+        assert use_unit(db, sid, code, by=staff("Dr Haddad")).expiry == date(2026, 4, 30)
     else:
         with pytest.raises(e.UnitExpired, match="2026-04-30"):
-            use_unit(db, sid, code, by="Dr Haddad")
+            use_unit(db, sid, code, by=staff("Dr Haddad"))
 
 
 def test_recalled_unit_is_refused_with_the_notice(db: Database, stocked) -> None:
@@ -154,54 +158,54 @@ def test_recalled_unit_is_refused_with_the_notice(db: Database, stocked) -> None
         lots=["B200"],
         reference="FSN-117",
         notice_text="Seal breach",
-        by="Manager",
+        by=staff("Manager"),
     )
     sid = _session(db)
     with pytest.raises(e.UnitRecalled, match="recalled by notice FSN-117"):
-        use_unit(db, sid, _codes(stocked, "B200")[0], by="Dr Haddad")
+        use_unit(db, sid, _codes(stocked, "B200")[0], by=staff("Dr Haddad"))
 
 
 def test_quarantined_unit_is_refused_with_its_reason(db: Database, stocked) -> None:
     code = _codes(stocked, "A100")[2]
-    holds.quarantine(db, code, reason="package dented", by="Manager")
+    holds.quarantine(db, code, reason="package dented", by=staff("Manager"))
     with pytest.raises(e.UnitQuarantined, match=r"quarantine \(package dented\)"):
-        use_unit(db, _session(db), code, by="Dr Haddad")
+        use_unit(db, _session(db), code, by=staff("Dr Haddad"))
 
 
 def test_wasted_unit_is_refused(db: Database, stocked) -> None:
     code = _codes(stocked, "A100")[3]
-    holds.waste(db, code, reason="dropped", by="Manager")
+    holds.waste(db, code, reason="dropped", by=staff("Manager"))
     with pytest.raises(e.UnitWasted, match=r"discarded as waste \(dropped\)"):
-        use_unit(db, _session(db), code, by="Dr Haddad")
+        use_unit(db, _session(db), code, by=staff("Dr Haddad"))
 
 
 def test_unknown_code_is_refused(db: Database, stocked) -> None:
     with pytest.raises(e.UnknownUnit, match="No unit with code U999-001"):
-        use_unit(db, _session(db), "U999-001", by="Dr Haddad")
+        use_unit(db, _session(db), "U999-001", by=staff("Dr Haddad"))
 
 
 def test_unreadable_scan_is_refused_and_recorded(db: Database, stocked) -> None:
     sid = _session(db)
     with pytest.raises(e.ScanUnreadable):
-        use_unit(db, sid, "]J1garbage", by="Dr Haddad")
+        use_unit(db, sid, "]J1garbage", by=staff("Dr Haddad"))
     assert [(r.reason, r.scanned) for r in _refusals(db)] == [("unreadable", "]J1garbage")]
 
 
 def test_box_barcode_is_not_a_unit(db: Database, stocked) -> None:
     with pytest.raises(e.NotAUnit, match="label"):
-        use_unit(db, _session(db), box(GTIN_05, "A100"), by="Dr Haddad")
+        use_unit(db, _session(db), box(GTIN_05, "A100"), by=staff("Dr Haddad"))
 
 
 def test_closed_session_refuses_scans(db: Database, stocked) -> None:
     sid = _session(db)
-    sessions.close_session(db, sid, by="Dr Haddad")
+    sessions.close_session(db, sid, by=staff("Dr Haddad"))
     with pytest.raises(e.SessionClosed):
-        use_unit(db, sid, _codes(stocked, "A100")[0], by="Dr Haddad")
+        use_unit(db, sid, _codes(stocked, "A100")[0], by=staff("Dr Haddad"))
 
 
 def test_missing_session_is_refused_and_still_recorded(db: Database, stocked) -> None:
     with pytest.raises(e.NoSuchSession):
-        use_unit(db, 999, _codes(stocked, "A100")[0], by="Dr Haddad")
+        use_unit(db, 999, _codes(stocked, "A100")[0], by=staff("Dr Haddad"))
     (row,) = _refusals(db)
     assert (row.session_id, row.reason) == (None, "no_session")
 
@@ -210,8 +214,8 @@ def test_deeper_than_planned_needs_confirmation_and_is_recorded(db: Database, st
     sid = _session(db, depth="0.5")
     code = _codes(stocked, "B200")[0]  # 1.0 mm needles
     with pytest.raises(e.DeeperThanPlanned, match="1.0 mm needles, deeper than the 0.5 mm"):
-        use_unit(db, sid, code, by="Dr Haddad")
-    verdict = use_unit(db, sid, code, by="Dr Haddad", allow_deeper=True)
+        use_unit(db, sid, code, by=staff("Dr Haddad"))
+    verdict = use_unit(db, sid, code, by=staff("Dr Haddad"), allow_deeper=True)
     assert verdict.accepted and verdict.deeper_confirmed
     assert "confirmed" in verdict.message
     with db.read() as conn:
@@ -222,7 +226,7 @@ def test_deeper_than_planned_needs_confirmation_and_is_recorded(db: Database, st
 def test_several_units_in_one_session(db: Database, stocked) -> None:
     sid = _session(db)
     for code in _codes(stocked, "A100")[:2]:  # a jammed cartridge is replaced
-        use_unit(db, sid, code, by="Dr Haddad")
+        use_unit(db, sid, code, by=staff("Dr Haddad"))
     with db.read() as conn:
         assert len(sessions.session_uses(conn, sid)) == 2
 
@@ -231,7 +235,7 @@ def test_every_refusal_has_an_audit_event(db: Database, stocked) -> None:
     sid = _session(db)
     for scan in ("U999-001", "]J1x"):
         with pytest.raises(e.ScanRefused):
-            use_unit(db, sid, scan, by="Dr Haddad")
+            use_unit(db, sid, scan, by=staff("Dr Haddad"))
     with db.read() as conn:
         report = audit.verify(conn)
         refusals = conn.exec_driver_sql(
@@ -243,7 +247,7 @@ def test_every_refusal_has_an_audit_event(db: Database, stocked) -> None:
 def test_a_scan_with_a_nul_byte_is_refused_and_recorded(db: Database, stocked) -> None:
     sid = _session(db)
     with pytest.raises(e.ScanUnreadable):
-        use_unit(db, sid, box(GTIN_05, "A100") + "\x00", by="Dr Haddad")
+        use_unit(db, sid, box(GTIN_05, "A100") + "\x00", by=staff("Dr Haddad"))
     (row,) = _refusals(db)
     assert row.reason == "unreadable" and row.scanned.endswith("\\x00")
 
@@ -252,8 +256,8 @@ def test_a_label_that_disagrees_with_the_received_lot_is_refused(db: Database, s
     sid = _session(db, depth="1.5")
     wrong_expiry = element_string(GTIN_ROLLER, date(2025, 1, 31), "R1", "SN0001")
     with pytest.raises(e.LabelMismatch, match="received as lot R1, expiry 2027-01-31"):
-        use_unit(db, sid, wrong_expiry, by="Dr Haddad")
+        use_unit(db, sid, wrong_expiry, by=staff("Dr Haddad"))
     wrong_lot = element_string(GTIN_ROLLER, date(2027, 1, 31), "R2", "SN0001")
     with pytest.raises(e.LabelMismatch, match="label says lot R2"):
-        use_unit(db, sid, wrong_lot, by="Dr Haddad")
+        use_unit(db, sid, wrong_lot, by=staff("Dr Haddad"))
     assert [r.reason for r in _refusals(db)] == ["label_mismatch", "label_mismatch"]

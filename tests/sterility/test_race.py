@@ -11,18 +11,19 @@ from inventory.db import Database
 from sterility import sessions
 from sterility.models import Refusal, UnitUse
 from tests.conftest import GTIN_05, box
+from tests.people import staff
 from tests.sterility.race_worker import scan_all
 
 UNITS = 300
 
 
 def test_two_processes_race_for_the_same_units(db: Database, db_url: str, products) -> None:
-    receipt = receiving.receive(db, [box(GTIN_05, "RACE")], units=UNITS, by="Manager")
+    receipt = receiving.receive(db, [box(GTIN_05, "RACE")], units=UNITS, by=staff("Manager"))
     codes = receipt.lines[0].unit_codes
     room = {
-        name: sessions.open_session(db, client_ref=f"C-{name}", practitioner=name, area="face",
-                                    depth_mm="0.5", by=name).id
-        for name in ("Room 1", "Room 2")
+        name: sessions.open_session(db, client_ref=f"C-{name}", area="face",
+                                    depth_mm="0.5", by=staff(name)).id
+        for name in ("Sam", "Jo")  # one practitioner in each room
     }
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
@@ -37,7 +38,7 @@ def test_two_processes_race_for_the_same_units(db: Database, db_url: str, produc
 
     errors = {n: {c: o for c, o in out.items() if o[0] not in ("used", "already_used")}
               for n, out in outcomes.items()}
-    assert errors == {"Room 1": {}, "Room 2": {}}
+    assert errors == {"Sam": {}, "Jo": {}}
     for code in codes:
         kinds = sorted(outcomes[name][code][0] for name in room)
         assert kinds == ["already_used", "used"], (code, kinds)

@@ -8,6 +8,7 @@ quarantined or wasted unit; one audit event per change; the chain always verifie
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,7 +38,9 @@ from sterility import errors as e
 from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import UnitUse
+from tests import people
 from tests.conftest import BACKENDS, GTIN_05, GTIN_10, T0, _pg_or_skip, add_products, box
+from tests.people import staff
 
 BRISBANE = "Australia/Brisbane"
 BRISBANE_TZ = ZoneInfo(BRISBANE)
@@ -70,9 +73,9 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
         def setup(self) -> None:
             self.clock = FixedClock(T0)
             self.db = open_ledger(new_url(), clock=self.clock)
-            set_value(self.db, "timezone", BRISBANE, by="setup")
+            set_value(self.db, "timezone", BRISBANE, by=staff("setup"))
             add_products(self.db)
-            self.world = World(events=4)
+            self.world = World(events=4 + people.SEEDED_EVENTS)
 
         def teardown(self) -> None:
             if hasattr(self, "db"):
@@ -84,7 +87,7 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             expiry = self.world.lots.get((gtin, lot), (T0 + timedelta(days=days)).date())
             try:
                 result = receiving.receive(self.db, [box(gtin, lot, expiry)], units=count,
-                                           by="Manager")
+                                           by=staff("Manager"))
             except LedgerError as refused:
                 assert refused.code == "expired"
                 return
@@ -96,7 +99,7 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
         @rule(target=sessions_, depth=st.sampled_from(["0.5", "1.0"]))
         def open_session(self, depth: str) -> int:
             sid = sessions.open_session(self.db, client_ref="C-1", practitioner="Dr H",
-                                        area="face", depth_mm=depth, by="Dr H").id
+                                        area="face", depth_mm=depth, by=staff("Dr H")).id
             self.world.open_sessions.add(sid)
             self.world.events += 1
             return sid
@@ -108,7 +111,7 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             code = sorted(self.world.units)[pick % len(self.world.units)]
             unit = self.world.units[code]
             try:
-                verdict = use_unit(self.db, sid, code, by="Dr H", allow_deeper=deeper)
+                verdict = use_unit(self.db, sid, code, by=staff("Dr H"), allow_deeper=deeper)
             except e.ScanRefused as refused:
                 self.world.events += 1  # every refusal is an audit event too
                 self._check_refusal(sid, code, unit, refused)
@@ -148,7 +151,7 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             move = {"quarantine": holds.quarantine, "release": holds.release,
                     "waste": holds.waste}[action]
             try:
-                move(self.db, code, reason="test", by="Manager")
+                move(self.db, code, reason="test", by=staff("Manager"))
             except LedgerError:
                 allowed = {"quarantine": {"in_stock"}, "release": {"quarantined"},
                            "waste": {"in_stock", "quarantined"}}[action]
@@ -164,7 +167,7 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             if key not in self.world.lots or key in self.world.recalled:
                 return
             result = recalls.enter_recall(self.db, gtin=key[0], lots=[key[1]], reference="R",
-                                          notice_text="notice", by="Manager")
+                                          notice_text="notice", by=staff("Manager"))
             expected = sorted(c for c, u in self.world.units.items()
                               if (u.gtin, u.lot) == key and u.status == "in_stock")
             assert sorted(result.quarantined) == expected
@@ -177,7 +180,7 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
         def close(self, sid: int) -> None:
             if sid not in self.world.open_sessions:
                 return
-            sessions.close_session(self.db, sid, by="Dr H")
+            sessions.close_session(self.db, sid, by=staff("Dr H"))
             self.world.open_sessions.discard(sid)
             self.world.events += 1
 
@@ -205,8 +208,12 @@ def test_random_clinic_days_keep_the_rules(backend: str, request: pytest.Fixture
                                            tmp_path_factory: pytest.TempPathFactory) -> None:
     numbers = iter(range(10_000))
     if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+
         def new_url() -> str:
-            return f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'l.sqlite3'}"
+            path = tmp_path_factory.mktemp("ledger") / "l.sqlite3"
+            shutil.copyfile(template, path)
+            return f"sqlite:///{path}"
     else:
         server = _pg_or_skip(request.getfixturevalue("pg_server"))
 

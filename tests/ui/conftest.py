@@ -1,8 +1,11 @@
 """UI tests: the real main window over a real SQLite file, offscreen, failing on Qt warnings.
 
-Each test gets a fresh ledger file in its tmp_path, a FixedClock, its own QSettings
-folder, and a main window with its own worker thread, closed (and the thread stopped)
-afterwards. Tests drive widgets the way a person does and find them by accessible name.
+Each test gets a fresh ledger file in its tmp_path (a copy of the seeded template: the
+tests' staff and clinic keys, tests.people), a FixedClock, its own QSettings folder, and
+a main window with its own worker thread, signed in as the test manager, closed (and the
+thread stopped) afterwards. A test that asks for ``demo`` gets the demo clinic instead,
+with the demo's staff (``demo_cast``); ``empty_ledger_url`` is a first run, no staff at
+all. Tests drive widgets the way a person does and find them by accessible name.
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from commands.demo_cmd import Cast
 from inventory import receiving, settings
+from inventory.access import Actor
 from inventory.clock import FixedClock
 from inventory.db import Database
 from inventory.ledger import open_ledger
+from tests import people
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, T0, add_products, box
+from tests.people import staff
 from tests.ui.helpers import wait_idle
 from ui import desktop
 from ui.app import application, make_window
@@ -119,29 +126,52 @@ def ledger_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
 
 
+@pytest.fixture
+def empty_ledger_url(tmp_path: Path) -> str:
+    """A ledger file that does not exist yet: the clinic's first start, no staff at all."""
+    return f"sqlite:///{tmp_path / 'first-run.sqlite3'}"
+
+
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo clinic, filled once per run and copied for each test that asks for it."""
-    from commands.demo_cmd import fill
+def _demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Cast]:
+    """The demo clinic and its signed-in staff, made once per run and copied per test."""
+    from commands.demo_cmd import fill, make_staff
 
     path = tmp_path_factory.mktemp("demo") / "ledger.sqlite3"
     db = open_ledger(f"sqlite:///{path}", clock=FixedClock(T0))
-    fill(db, today=date(2026, 3, 10))
+    cast = make_staff(db)
+    fill(db, cast, today=date(2026, 3, 10))
     db.dispose()
-    return path
+    return path, cast
+
+
+@pytest.fixture(scope="session")
+def demo_template(_demo: tuple[Path, Cast]) -> Path:
+    return _demo[0]
+
+
+@pytest.fixture
+def demo_cast(_demo: tuple[Path, Cast]) -> Cast:
+    """The demo's people (cast.manager is "Demo Manager", password "demo")."""
+    return _demo[1]
 
 
 @pytest.fixture
 def ledger(
-    request: pytest.FixtureRequest, ledger_url: str, tmp_path: Path, clock: FixedClock
+    request: pytest.FixtureRequest,
+    ledger_url: str,
+    tmp_path: Path,
+    clock: FixedClock,
+    sqlite_template: Path,
 ) -> Iterator[Database]:
-    """The test's own SQLite ledger (a copy of the demo clinic when the test asks for it)."""
+    """The test's own SQLite ledger: the tests' staff and nothing else recorded (a copy
+    of the demo clinic when the test asks for ``demo``)."""
     with_demo = "demo" in request.fixturenames
-    if with_demo:
-        shutil.copyfile(request.getfixturevalue("demo_template"), tmp_path / "ledger.sqlite3")
+    template = request.getfixturevalue("demo_template") if with_demo else sqlite_template
+    shutil.copyfile(template, tmp_path / "ledger.sqlite3")
     db = open_ledger(ledger_url, clock=clock)
     if not with_demo:
-        settings.set_value(db, "timezone", "Australia/Brisbane", by="setup")
+        settings.set_value(db, "timezone", "Australia/Brisbane", by=staff("setup"))
     try:
         yield db
     finally:
@@ -155,7 +185,7 @@ def stocked(ledger: Database) -> receiving.ReceiptResult:
     return receiving.receive(
         ledger,
         [box(GTIN_05, "A100"), box(GTIN_10, "B200"), box(GTIN_ROLLER, "R1", serial="SN0001")],
-        by="Test Manager",
+        by=staff("Test Manager"),
         supplier="MedSupply",
         invoice="INV-1",
     )
@@ -173,16 +203,42 @@ def prefs(app: QApplication) -> Prefs:
 
 
 @pytest.fixture
+def manager(request: pytest.FixtureRequest) -> Actor:
+    """Who the window is signed in as: the test manager, or the demo's manager."""
+    if "demo" in request.fixturenames:
+        cast: Cast = request.getfixturevalue("demo_cast")
+        return cast.manager
+    return staff(people.MANAGER)
+
+
+@pytest.fixture
 def open_window(
-    qtbot: QtBot, app: QApplication, ledger: Database, ledger_url: str, prefs: Prefs
+    qtbot: QtBot,
+    app: QApplication,
+    ledger: Database,
+    ledger_url: str,
+    prefs: Prefs,
+    manager: Actor,
 ) -> Iterator[Callable[..., MainWindow]]:
-    """Open the main window on the test's ledger (after the test filled it)."""
+    """Open the main window on the test's ledger (after the test filled it), signed in as
+    the manager unless ``actor`` says who; ``lock_after_ms`` sets a short idle lock."""
     windows: list[MainWindow] = []
 
     def opener(
-        screen: str | None = None, *, size: tuple[int, int] | None = (1280, 800), **filters: Any
+        screen: str | None = None,
+        *,
+        size: tuple[int, int] | None = (1280, 800),
+        actor: Actor | None = None,
+        lock_after_ms: int | None = None,
+        **filters: Any,
     ) -> MainWindow:
-        window = make_window(ledger, actor="Test Manager", db_url=ledger_url, prefs=prefs)
+        window = make_window(
+            ledger,
+            actor=actor or manager,
+            db_url=ledger_url,
+            prefs=prefs,
+            lock_after_ms=lock_after_ms,
+        )
         qtbot.addWidget(window, before_close_func=_stop_workers)
         if size is not None:  # None: as the workstation remembers it
             window.resize(*size)

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from inventory import receiving
 from inventory.db import Database
 from sterility import holds
+from tests.people import staff
 from tests.ui.helpers import find, wait_idle
 from ui.main_window import MainWindow
 from ui.screens.audit import AuditScreen
@@ -60,7 +61,7 @@ def test_verify_chain_names_the_first_altered_event(
 def test_the_trail_filters_by_action_and_record(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult, ledger: Database
 ) -> None:
-    holds.quarantine(ledger, "U1-004", reason="dented", by="Dr Haddad")
+    holds.quarantine(ledger, "U1-004", reason="dented", by=staff("Dr Haddad"))
     screen = audit_screen(qtbot, open_window)
     action = find(screen, QComboBox, "Action filter")
     qtbot.waitUntil(lambda: action.findData("quarantine") >= 0)

@@ -19,6 +19,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import Refusal, UnitUse
 from tests.conftest import GTIN_05, box
+from tests.people import staff
 from tests.ui.helpers import find, open_dialog, scan, wait_idle
 from ui.main_window import MainWindow
 from ui.scan_field import ScanField
@@ -77,7 +78,7 @@ def test_the_makers_gs1_code_with_a_separator_is_accepted(
     """A roller with the maker's serial: scanned as a burst with Ctrl+] after the lot."""
     chair = open_chair(qtbot, open_window)
     find(chair, QComboBox, "Planned depth")  # the roller is 1.5 mm: plan for it
-    sessions.close_session(chair.ctx.db, chair.session.id, by="test")
+    sessions.close_session(chair.ctx.db, chair.session.id, by=staff("test"))
     chair.session = None
     chair._show_session(None)
     find(chair, QLineEdit, "Client reference").setText("C-7")
@@ -93,9 +94,9 @@ def test_the_makers_gs1_code_with_a_separator_is_accepted(
 
 def _used_elsewhere(db: Database) -> str:
     other = sessions.open_session(
-        db, client_ref="C-9", practitioner="Sam", area="face", depth_mm="0.5", by="Sam"
+        db, client_ref="C-9", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
     )
-    use_unit(db, other.id, "U1-002", by="Sam")
+    use_unit(db, other.id, "U1-002", by=staff("Sam"))
     return "U1-002"
 
 
@@ -104,7 +105,9 @@ def _expired(db: Database) -> str:
     assert isinstance(clock, FixedClock)
     now = clock.at
     clock.at = datetime(2025, 12, 1, tzinfo=UTC)  # received while it was still in date
-    result = receiving.receive(db, [box(GTIN_05, "OLD1", date(2026, 1, 31))], by="Test Manager")
+    result = receiving.receive(
+        db, [box(GTIN_05, "OLD1", date(2026, 1, 31))], by=staff("Test Manager")
+    )
     clock.at = now
     return result.lines[0].unit_codes[0]
 
@@ -117,18 +120,18 @@ def _recalled(db: Database) -> str:
         reference="FSN-2026-117",
         notice_text="Seal may be breached.",
         notice_date=date(2026, 3, 9),
-        by="Test Manager",
+        by=staff("Test Manager"),
     )
     return "U1-003"
 
 
 def _quarantined(db: Database) -> str:
-    holds.quarantine(db, "U1-004", reason="package dented", by="Test Manager")
+    holds.quarantine(db, "U1-004", reason="package dented", by=staff("Test Manager"))
     return "U1-004"
 
 
 def _wasted(db: Database) -> str:
-    holds.waste(db, "U1-005", reason="dropped on the floor", by="Test Manager")
+    holds.waste(db, "U1-005", reason="dropped on the floor", by=staff("Test Manager"))
     return "U1-005"
 
 
@@ -197,7 +200,7 @@ def test_a_scan_into_a_session_closed_elsewhere_is_refused(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult, ledger: Database
 ) -> None:
     chair = open_chair(qtbot, open_window)
-    sessions.close_session(ledger, chair.session.id, by="another workstation")
+    sessions.close_session(ledger, chair.session.id, by=staff("another workstation"))
     scan_unit(qtbot, chair, "U1-001")
     assert chair.verdict.state == "refused"
     assert chair.verdict.headline.text() == "This session is closed"
@@ -263,7 +266,7 @@ def test_an_open_session_can_be_resumed(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult, ledger: Database
 ) -> None:
     earlier = sessions.open_session(
-        ledger, client_ref="C-5", practitioner="Sam", area="neck", depth_mm="1.0", by="Sam"
+        ledger, client_ref="C-5", practitioner="Sam", area="neck", depth_mm="1.0", by=staff("Sam")
     )
     window = open_window("chair")
     chair = window.screens["chair"]

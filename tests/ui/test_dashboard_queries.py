@@ -13,6 +13,7 @@ from sterility import dashboard, holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, box
+from tests.people import staff
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def shelf(db: Database, products: dict[str, catalog.ProductInfo]) -> receiving.R
     return receiving.receive(
         db,
         [box(GTIN_05, "A100"), box(GTIN_10, "B200"), box(GTIN_ROLLER, "R1", serial="SN0001")],
-        by="Test Manager",
+        by=staff("Test Manager"),
     )
 
 
@@ -35,13 +36,13 @@ def test_stock_expiry_windows_and_reorder_levels(
 ) -> None:
     # Today is 2026-03-10 in Brisbane. A100 and B200 expire 2027-01-31 (far off).
     clock.at = datetime(2026, 1, 5, tzinfo=UTC)  # received while still in date
-    receiving.receive(db, [box(GTIN_05, "SOON", date(2026, 3, 31))], by="t")  # 21 days
-    receiving.receive(db, [box(GTIN_10, "LATER", date(2026, 5, 1))], by="t")  # 52 days
-    receiving.receive(db, [box(GTIN_10, "GONE", date(2026, 3, 1))], by="t")  # expired
+    receiving.receive(db, [box(GTIN_05, "SOON", date(2026, 3, 31))], by=staff("t"))  # 21 days
+    receiving.receive(db, [box(GTIN_10, "LATER", date(2026, 5, 1))], by=staff("t"))  # 52 days
+    receiving.receive(db, [box(GTIN_10, "GONE", date(2026, 3, 1))], by=staff("t"))  # expired
     clock.at = datetime(2026, 3, 10, 1, 30, tzinfo=UTC)
-    receiving.receive(db, [box(GTIN_05, "TODAY", date(2026, 3, 10))], by="t")  # last day
-    holds.quarantine(db, "SOON", reason="dented", by="t", gtin=GTIN_05)
-    catalog.set_reorder_level(db, GTIN_ROLLER, 5, by="t")
+    receiving.receive(db, [box(GTIN_05, "TODAY", date(2026, 3, 10))], by=staff("t"))  # last day
+    holds.quarantine(db, "SOON", reason="dented", by=staff("t"), gtin=GTIN_05)
+    catalog.set_reorder_level(db, GTIN_ROLLER, 5, by=staff("t"))
 
     figures = _figures(db)
     assert figures.today == date(2026, 3, 10)
@@ -62,17 +63,17 @@ def test_todays_sessions_refusals_and_open_recalls(
 ) -> None:
     clock.at = datetime(2026, 3, 9, 3, 0, tzinfo=UTC)  # yesterday, clinic time
     old = sessions.open_session(
-        db, client_ref="C-0", practitioner="Sam", area="face", depth_mm="0.5", by="Sam"
+        db, client_ref="C-0", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
     )
-    use_unit(db, old.id, "U1-001", by="Sam")
+    use_unit(db, old.id, "U1-001", by=staff("Sam"))
     clock.at = datetime(2026, 3, 9, 14, 30, tzinfo=UTC)  # 00:30 today in Brisbane
     today = sessions.open_session(
-        db, client_ref="C-1", practitioner="Jo", area="neck", depth_mm="1.0", by="Jo"
+        db, client_ref="C-1", practitioner="Jo", area="neck", depth_mm="1.0", by=staff("Jo")
     )
-    use_unit(db, today.id, "U1-011", by="Jo")
-    use_unit(db, today.id, "U1-012", by="Jo")
+    use_unit(db, today.id, "U1-011", by=staff("Jo"))
+    use_unit(db, today.id, "U1-012", by=staff("Jo"))
     with pytest.raises(ScanRefused):
-        use_unit(db, today.id, "U1-001", by="Jo")
+        use_unit(db, today.id, "U1-001", by=staff("Jo"))
     clock.at = datetime(2026, 3, 10, 1, 30, tzinfo=UTC)
     recalls.enter_recall(
         db,
@@ -81,7 +82,7 @@ def test_todays_sessions_refusals_and_open_recalls(
         reference="FSN-1",
         notice_text="x",
         notice_date=date(2026, 3, 10),
-        by="t",
+        by=staff("t"),
     )
 
     figures = _figures(db)
@@ -96,7 +97,7 @@ def test_todays_sessions_refusals_and_open_recalls(
         1,
     )
     assert recall.product == "12-pin cartridge 0.5 mm"
-    recalls.close_recall(db, recall.id, note="done", by="t")
+    recalls.close_recall(db, recall.id, note="done", by=staff("t"))
     assert _figures(db).open_recalls == []
 
 

@@ -15,6 +15,7 @@ from inventory.db import Database
 from inventory.models import AuditEvent, Unit
 from sterility import recalls
 from tests.conftest import GTIN_05, GTIN_10, box
+from tests.people import staff
 from tests.ui.helpers import find, message_box, open_dialog, wait_idle
 from ui.dialogs import ReasonDialog
 from ui.main_window import MainWindow
@@ -116,7 +117,7 @@ def test_a_recalled_unit_is_never_released(
         reference="FSN-9",
         notice_text="Recalled.",
         notice_date=date(2026, 3, 9),
-        by="Test Manager",
+        by=staff("Test Manager"),
     )
     screen = inventory(qtbot, open_window, status="quarantined")
     assert screen.units_model.total == 10
@@ -157,7 +158,7 @@ def test_filters_by_lot_status_and_expiry_run_in_sql(
 def test_sorting_happens_in_sql_and_keeps_paging(
     qtbot: QtBot, open_window: Opener, ledger: Database, stocked: receiving.ReceiptResult
 ) -> None:
-    receiving.receive(ledger, [box(GTIN_05, "BIG1")], by="Test Manager", units=450)
+    receiving.receive(ledger, [box(GTIN_05, "BIG1")], by=staff("Test Manager"), units=450)
     screen = inventory(qtbot, open_window)
     model = screen.units_model
     assert model.total == 471

@@ -33,10 +33,13 @@ from inventory import receiving, settings
 from inventory.clock import FixedClock
 from inventory.db import Database
 from inventory.ledger import open_ledger
+from tests import people
+from tests.people import staff
 from tests.ui.helpers import find, wait_idle
 from ui.app import run
 from ui.icons import ICON_DIR, icon
 from ui.main_window import SCREENS, MainWindow
+from ui.sign_in import SignInDialog
 
 Opener = Callable[..., MainWindow]
 CONTROLS = (
@@ -52,6 +55,28 @@ CONTROLS = (
     QTabWidget,
     QProgressBar,
 )
+
+
+def _sign_in_when_asked(password: str, seen: dict[str, str]) -> None:
+    """While the start dialog runs its own loop: read the name it offers, type, sign in."""
+
+    def answer() -> None:
+        dialog = next(
+            (
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, SignInDialog) and w.isVisible()
+            ),
+            None,
+        )
+        if dialog is None:
+            QTimer.singleShot(20, answer)
+            return
+        seen["offered"] = find(dialog, QLineEdit, "Staff name").text()
+        find(dialog, QLineEdit, "Password").setText(password)
+        find(dialog, QPushButton, "Sign in").click()
+
+    QTimer.singleShot(0, answer)
 
 
 def _close_when_shown(qtbot: QtBot, seen: dict[str, str]) -> None:
@@ -71,16 +96,23 @@ def _close_when_shown(qtbot: QtBot, seen: dict[str, str]) -> None:
 
 
 def test_python_main_py_opens_the_desktop_app(
-    qtbot: QtBot, app: QApplication, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    app: QApplication,
+    ledger: Database,
+    ledger_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    db = open_ledger(ledger_url)
-    settings.set_value(db, "clinic_name", "Harbour Skin Clinic", by="setup")
-    db.dispose()
+    settings.set_value(ledger, "clinic_name", "Harbour Skin Clinic", by=staff("setup"))
     monkeypatch.setattr(main, "setup_logging", lambda: None)  # the test's log is pytest's
     seen: dict[str, str] = {}
+    _sign_in_when_asked(people.PASSWORD, seen)
     _close_when_shown(qtbot, seen)
-    assert main.main(["--db", ledger_url, "--by", "Alice"]) == 0
-    assert seen == {"title": "Sterile Ledger: Harbour Skin Clinic", "who": "Acting as Alice"}
+    assert main.main(["--db", ledger_url, "--user", "Sam Okafor"]) == 0
+    assert seen == {
+        "offered": "Sam Okafor",
+        "title": "Sterile Ledger: Harbour Skin Clinic",
+        "who": "Signed in as Sam Okafor (practitioner)",
+    }
 
 
 def test_a_ledger_from_a_newer_version_is_refused_before_anything_opens(
@@ -103,7 +135,7 @@ def test_a_ledger_from_a_newer_version_is_refused_before_anything_opens(
         box.accept()
 
     QTimer.singleShot(0, answer)
-    assert run([], db_url=f"sqlite:///{path}", actor="Test Manager") == 3
+    assert run([], db_url=f"sqlite:///{path}", user="Test Manager") == 3
     assert "written by a newer version of Sterile Ledger" in said[0]
 
 
@@ -161,7 +193,7 @@ def test_a_pc_clock_behind_the_ledger_is_warned_about(
     qtbot: QtBot, open_window: Opener, ledger: Database, clock: FixedClock
 ) -> None:
     clock.advance(hours=3)  # another workstation wrote at 3 hours later...
-    settings.set_value(ledger, "clinic_name", "Later", by="other PC")
+    settings.set_value(ledger, "clinic_name", "Later", by=staff("other PC"))
     clock.advance(hours=-3)  # ...than this PC believes it is now
     window = open_window()
     warning = find(window, QLabel, "Clock warning")

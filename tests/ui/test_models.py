@@ -22,6 +22,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
 from tests.conftest import GTIN_05, box
+from tests.people import staff
 from tests.ui.helpers import find, wait_idle
 from ui.main_window import MainWindow
 from ui.models.audit import AuditModel
@@ -39,14 +40,14 @@ Opener = Callable[..., MainWindow]
 def busy_day(ledger: Database, stocked: receiving.ReceiptResult) -> Database:
     """A morning's records: a session with uses, refusals, a recall, a quarantined unit."""
     info = sessions.open_session(
-        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by="Sam"
+        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
     )
-    use_unit(ledger, info.id, "U1-001", by="Sam")
-    use_unit(ledger, info.id, "U1-002", by="Sam")
+    use_unit(ledger, info.id, "U1-001", by=staff("Sam"))
+    use_unit(ledger, info.id, "U1-002", by=staff("Sam"))
     for code in ("U9-999", "U1-001x"):
         with pytest.raises(ScanRefused):
-            use_unit(ledger, info.id, code, by="Sam")
-    holds.quarantine(ledger, "U1-005", reason="dented", by="Test Manager")
+            use_unit(ledger, info.id, code, by=staff("Sam"))
+    holds.quarantine(ledger, "U1-005", reason="dented", by=staff("Test Manager"))
     recalls.enter_recall(
         ledger,
         gtin=GTIN_05,
@@ -54,7 +55,7 @@ def busy_day(ledger: Database, stocked: receiving.ReceiptResult) -> Database:
         reference="FSN-1",
         notice_text="Recalled.",
         notice_date=date(2026, 3, 9),
-        by="Test Manager",
+        by=staff("Test Manager"),
     )
     return ledger
 
@@ -78,7 +79,7 @@ def test_sql_models_pass_while_loading_paging_sorting_and_filtering(
     worker: Worker,
     kind: type[PagedQueryModel],
 ) -> None:
-    receiving.receive(busy_day, [box(GTIN_05, "BIG")], by="Test Manager", units=450)
+    receiving.receive(busy_day, [box(GTIN_05, "BIG")], by=staff("Test Manager"), units=450)
     model = kind(busy_day, worker)
     model.page_size = {LotsModel: 2, AuditModel: 5}.get(kind, 50)  # several pages each
     qtmodeltester.check(model)
@@ -103,7 +104,7 @@ def test_sql_models_pass_while_loading_paging_sorting_and_filtering(
 def test_units_model_pages_join_without_gaps_in_any_order(
     qtbot: QtBot, busy_day: Database, worker: Worker
 ) -> None:
-    receiving.receive(busy_day, [box(GTIN_05, "BIG")], by="Test Manager", units=450)
+    receiving.receive(busy_day, [box(GTIN_05, "BIG")], by=staff("Test Manager"), units=450)
     for column in (0, 2, 6, 7, 8):
         for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
             model = UnitsModel(busy_day, worker)
@@ -130,7 +131,7 @@ def test_refreshing_rows_in_place_passes_the_tester(
     model.reload()
     _idle(qtbot, worker)
     row = next(r for r in range(model.rowCount()) if model.code_of(r) == "U1-011")
-    holds.waste(busy_day, "U1-011", reason="dropped", by="Test Manager")
+    holds.waste(busy_day, "U1-011", reason="dropped", by=staff("Test Manager"))
     model.refresh_keys([model.key_of(row)])
     _idle(qtbot, worker)
     assert model.index(row, 7).data() == "Wasted"
@@ -172,6 +173,7 @@ SCREEN_TABLES = [
     ("recalls", "Affected sessions"),
     ("audit", "Audit table"),
     ("settings", "Reorder levels"),
+    ("settings", "Staff accounts"),
 ]
 
 

@@ -18,6 +18,7 @@ from inventory.models import Unit
 from sterility import sessions
 from sterility.chair import use_unit
 from sterility.models import Recall
+from tests.people import staff
 from tests.ui.helpers import find, is_closed, open_dialog, wait_idle
 from ui import desktop
 from ui.dialogs import ReasonDialog, RecallDialog
@@ -32,9 +33,14 @@ def treated(ledger: Database, stocked: receiving.ReceiptResult) -> Database:
     """Two clients treated with lot A100, one with a reference a spreadsheet would run."""
     for client, code in (("C-7", "U1-001"), ('=HYPERLINK("http://x")', "U1-002")):
         info = sessions.open_session(
-            ledger, client_ref=client, practitioner="Sam", area="face", depth_mm="0.5", by="Sam"
+            ledger,
+            client_ref=client,
+            practitioner="Sam",
+            area="face",
+            depth_mm="0.5",
+            by=staff("Sam"),
         )
-        use_unit(ledger, info.id, code, by="Sam")
+        use_unit(ledger, info.id, code, by=staff("Sam"))
     return ledger
 
 

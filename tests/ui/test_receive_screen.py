@@ -14,6 +14,7 @@ from inventory.catalog import add_product
 from inventory.db import Database
 from inventory.models import Product, Receipt, Unit
 from tests.conftest import GTIN_05, GTIN_ROLLER, add_products
+from tests.people import staff
 from tests.ui.helpers import find, is_closed, open_dialog, scan, wait_idle
 from ui.dialogs import ProductDialog
 from ui.main_window import MainWindow
@@ -164,7 +165,7 @@ def test_an_expired_box_and_a_second_expiry_are_flagged_before_saving(
     from inventory.receiving import receive
     from tests.conftest import box
 
-    receive(ledger, [box(GTIN_05, "A100")], by="Test Manager")  # lot A100 expires 2027-01-31
+    receive(ledger, [box(GTIN_05, "A100")], by=staff("Test Manager"))  # lot A100 expires 2027-01-31
     screen = receive_screen(qtbot, open_window)
     field = find(screen, ScanField, "Scan box")
     scan(qtbot, field, f"01{GTIN_05}1726013110OLD")  # expired on 2026-01-31

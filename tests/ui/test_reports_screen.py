@@ -18,6 +18,7 @@ from inventory.db import Database
 from reports.export import ExportCancelled
 from sterility import sessions
 from sterility.chair import use_unit
+from tests.people import staff
 from tests.ui.helpers import find, wait_idle
 from ui.main_window import MainWindow
 from ui.screens import reports as reports_screen
@@ -46,9 +47,9 @@ def test_a_compliance_report_is_exported_through_the_screen(
     opened: list[Path],
 ) -> None:
     info = sessions.open_session(
-        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by="Sam"
+        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
     )
-    use_unit(ledger, info.id, "U1-001", by="Sam")
+    use_unit(ledger, info.id, "U1-001", by=staff("Sam"))
     folder = tmp_path / "out"
     screen = reports(qtbot, open_window, folder)
     progress: list[int] = []
@@ -81,7 +82,7 @@ def test_cancel_stops_the_export_while_the_window_stays_usable(
     started = threading.Event()
 
     def slow_export(db, start, end, *, pdf, csv, by, progress, cancel, **_options):
-        assert (start, end, by) == (date(2026, 3, 1), date(2026, 3, 31), "Test Manager")
+        assert (start, end, by.name) == (date(2026, 3, 1), date(2026, 3, 31), "Test Manager")
         started.set()
         for step in range(1000):
             if cancel():

@@ -26,6 +26,8 @@ class Screen(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.held_errors: list[BaseException] = []
+        """Errors that arrived while the window was locked: shown once it is unlocked."""
         self.setAccessibleName(self.title)
 
     def enter(self, filters: dict[str, Any] | None = None) -> None:
@@ -39,6 +41,16 @@ class Screen(QWidget):
 
     def apply(self, filters: dict[str, Any]) -> None:
         """Show what a click-through asked for (a filter, a record)."""
+
+    def actor_changed(self) -> None:
+        """The signed-in person was set or changed: enable what their role allows
+        (ui.access.permit); read again with their keys when next shown."""
+
+    def lock_changed(self, locked: bool) -> None:
+        """The window locked (nothing may be scanned or saved) or unlocked."""
+
+    def forget_person(self) -> None:
+        """Someone else signed in after a sign-out: drop what the last person typed."""
 
     def focus_search(self) -> None:
         """Ctrl+F: put the cursor in this screen's filter, if it has one."""
@@ -83,4 +95,13 @@ class Screen(QWidget):
         )
 
     def show_error(self, error: BaseException) -> None:
+        if self.ctx.locked:  # never a dialog over the lock page
+            self.held_errors.append(error)
+            return
         show_error(self, error, self.title)
+
+    def release_held_errors(self, *, show: bool = True) -> None:
+        """After unlocking: what went wrong meanwhile (dropped for someone else)."""
+        held, self.held_errors = self.held_errors, []
+        for error in held if show else ():
+            show_error(self, error, self.title)

@@ -3,6 +3,9 @@
 Keyboard only: the form moves with Tab and opens with Enter; after every scan, verdict
 and dialog the cursor is back in the scan field. The verdict fills the width of the
 window and stays until the next scan. Works at 1280x800.
+
+The practitioner is a staff account (sessions.practitioners): a practitioner treats as
+themselves, a manager picks who treats. While the window is locked nothing is scanned.
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from PySide6.QtWidgets import (
 from inventory.clock import local_date
 from inventory.errors import LedgerError
 from inventory.settings import clinic_tz
+from inventory.staff import StaffInfo
 from sterility import sessions
 from sterility.chair import Verdict, use_unit
 from sterility.dashboard import SessionLine, sessions_since
 from sterility.errors import DeeperThanPlanned, ScanRefused
 from sterility.sessions import SessionInfo, UseRow
 from ui import fmt
+from ui.access import permit
 from ui.context import AppContext
 from ui.dialogs import NEEDLE_LENGTHS
 from ui.models.rows import Col, RowsModel
@@ -54,7 +59,7 @@ class ChairData:
 
     tz: ZoneInfo
     areas: list[str]
-    practitioners: list[str]
+    practitioners: list[StaffInfo]
     open_sessions: list[SessionInfo]
     today: list[SessionLine]
     uses: list[UseRow]
@@ -68,6 +73,7 @@ class ChairScreen(Screen):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.session: SessionInfo | None = None
+        self._practitioners_for: int | None = None
         self.tz: ZoneInfo | None = None
         self._in_flight = 0
         self._confirming: QMessageBox | None = None
@@ -81,8 +87,7 @@ class ChairScreen(Screen):
         # -- the session form (no session open)
         self.client = named(QLineEdit(), "Client reference", "The client's reference, not a name")
         self.client.setPlaceholderText("e.g. C-1042")
-        self.practitioner = named(QComboBox(), "Practitioner")
-        self.practitioner.setEditable(True)
+        self.practitioner = named(QComboBox(), "Practitioner", "Who treats this client")
         self.area = named(QComboBox(), "Body area")
         self.depth = named(QComboBox(), "Planned depth", "Planned needle depth in millimetres")
         self.depth.addItems(NEEDLE_LENGTHS)
@@ -226,7 +231,7 @@ class ChairScreen(Screen):
             self.resume_session(session_id)
 
     def reload(self) -> None:
-        db, actor = self.ctx.db, self.ctx.actor
+        db, keys = self.ctx.db, self.ctx.actor.keys
         current = self.session.id if self.session else None
 
         def read() -> ChairData:
@@ -234,16 +239,14 @@ class ChairScreen(Screen):
                 tz = clinic_tz(conn)
                 now = db.clock.now(conn)
                 midnight = datetime.combine(local_date(now, tz), time(), tz).astimezone(UTC)
-                names = sessions.recent_practitioners(conn)
-                practitioners = list(dict.fromkeys([actor, *names]))
                 return ChairData(
                     tz=tz,
                     areas=sessions.body_areas(conn),
-                    practitioners=practitioners,
-                    open_sessions=sessions.list_sessions(conn, open_only=True, limit=50),
-                    today=sessions_since(conn, midnight),
+                    practitioners=sessions.practitioners(conn),
+                    open_sessions=sessions.list_sessions(conn, keys, open_only=True, limit=50),
+                    today=sessions_since(conn, midnight, keys),
                     uses=sessions.session_uses(conn, current) if current else [],
-                    current=sessions.get_session(conn, current) if current else None,
+                    current=sessions.get_session(conn, current, keys) if current else None,
                 )
 
         self.run(read, self._loaded, label="chair")
@@ -251,22 +254,100 @@ class ChairScreen(Screen):
     def _loaded(self, data: ChairData) -> None:
         self.tz = data.tz
         _refill(self.area, data.areas, keep=self.area.currentText() or "face")
-        _refill(self.practitioner, data.practitioners, keep=self.practitioner.currentText())
+        self._fill_practitioners(data.practitioners)
         self.resume.clear()
-        for info in data.open_sessions:
+        mine = [info for info in data.open_sessions if self._may_continue(info)]
+        for info in mine:
             self.resume.addItem(_session_words(info, self.tz), info.id)
-        self.resume_row.setVisible(bool(data.open_sessions))
+        self.resume_row.setVisible(bool(mine))
         self.today_model.set_rows(data.today)
         self.uses_model.set_rows(data.uses)
         if data.current is not None:
             self._show_session(data.current)
 
+    def _fill_practitioners(self, people: list[StaffInfo]) -> None:
+        """A practitioner treats as themselves; a manager picks any active practitioner
+        (themselves first, when they treat too). Never the computer's login name."""
+        actor = self.ctx.actor
+        if actor.role == "manager":
+            mine = [p for p in people if p.id == actor.staff_id]
+            others = [p for p in people if p.id != actor.staff_id]
+            choices = mine + sorted(others, key=lambda p: p.name.casefold())
+        else:
+            choices = [p for p in people if p.id == actor.staff_id]
+        kept = self.practitioner.currentText()
+        if self.practitioner.count() == 0 or self._practitioners_for != actor.staff_id:
+            kept = ""  # a new person: start from their own default
+        self._practitioners_for = actor.staff_id
+        self.practitioner.blockSignals(True)
+        self.practitioner.clear()
+        for person in choices:
+            self.practitioner.addItem(person.name, person.name)
+            self.practitioner.setItemData(
+                self.practitioner.count() - 1,
+                f"{person.name} ({person.role}): "
+                + (
+                    "no needle-depth limit"
+                    if person.max_depth_um is None
+                    else f"needles up to {person.max_depth_mm} mm"
+                ),
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        index = self.practitioner.findText(kept) if kept else 0
+        self.practitioner.setCurrentIndex(max(index, 0) if choices else -1)
+        self.practitioner.blockSignals(False)
+        self._update_controls()
+
+    def actor_changed(self) -> None:
+        self._practitioners_for = None
+        self.practitioner.clear()
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        actor = self.ctx.actor
+        permit(self.open_button, actor, "sessions")
+        permit(self.resume_button, actor, "sessions")
+        permit(self.close_button, actor, "sessions")
+        for field in (self.client, self.area, self.depth, self.device, self.resume):
+            permit(field, actor, "sessions")
+        # A practitioner's own name is fixed; a manager chooses who treats.
+        if permit(self.practitioner, actor, "sessions", actor.role == "manager"):
+            self.practitioner.setToolTip(
+                "Who treats this client"
+                if actor.role == "manager"
+                else f"{actor.name} opens sessions for themselves"
+            )
+
+    def lock_changed(self, locked: bool) -> None:
+        if locked:
+            self.scan.clear()  # a half-read scan is thrown away, never submitted later
+            self.scan.setEnabled(False)
+        else:
+            self.scan.setEnabled(self.session is not None and not self.ctx.locked)
+            self.focus_scan()
+
+    def forget_person(self) -> None:
+        """After a sign-out someone else is here: the last person's form and session go
+        off the screen (an open session stays open in the ledger, to resume)."""
+        for edit in (self.client, self.device):
+            edit.clear()
+        if self.session is not None and not self._may_continue(self.session):
+            self._show_session(None)
+            self.uses_model.set_rows([])
+            self.verdict.show_idle("Open a session, or continue an open one.")
+
+    def _may_continue(self, info: SessionInfo) -> bool:
+        actor = self.ctx.actor
+        return actor.role == "manager" or info.practitioner_id == actor.staff_id
+
     # -- sessions
 
     def open_session(self) -> None:
+        if self.ctx.locked or not self.open_button.isEnabled():
+            return
         values = {
             "client_ref": self.client.text(),
-            "practitioner": self.practitioner.currentText(),
+            "practitioner": self.practitioner.currentData() or self.ctx.actor.name,
             "area": self.area.currentText(),
             "depth_mm": self.depth.currentText(),
             "device": self.device.text(),
@@ -295,11 +376,11 @@ class ChairScreen(Screen):
         self.show_error(error)
 
     def resume_session(self, session_id: int) -> None:
-        db = self.ctx.db
+        db, keys = self.ctx.db, self.ctx.actor.keys
 
         def read() -> SessionInfo:
             with db.read() as conn:
-                return sessions.get_session(conn, session_id)
+                return sessions.get_session(conn, session_id, keys)
 
         self.run(read, self._resumed, label="resume session")
 
@@ -307,6 +388,14 @@ class ChairScreen(Screen):
         if not info.is_open:
             self.verdict.show_refused(
                 "session_closed", f"Session {info.id} is closed; open a new session."
+            )
+            return
+        if not self._may_continue(info):
+            self.verdict.show_refused(
+                "not_allowed",
+                f"Session {info.id} is {info.practitioner}'s. A practitioner continues only "
+                "their own sessions; a manager can continue any.",
+                "Not your session",
             )
             return
         self._show_session(info)
@@ -346,7 +435,7 @@ class ChairScreen(Screen):
         self.session = info
         self.form_page.setVisible(info is None)
         self.header_page.setVisible(info is not None)
-        self.scan.setEnabled(info is not None)
+        self.scan.setEnabled(info is not None and not self.ctx.locked)
         self.scan.setPlaceholderText(
             "Scan the unit's label, or type its code and press Enter"
             if info
@@ -358,12 +447,17 @@ class ChairScreen(Screen):
     # -- scanning
 
     def submit_scan(self, text: str) -> None:
+        if self.ctx.locked:  # nothing is used while the window is locked
+            self.scan.clear()
+            return
         if self.session is None:
             self.verdict.show_refused("no_session", "Open a session before scanning.")
             return
         self._use(self.session.id, text, allow_deeper=False)
 
     def _use(self, session_id: int, text: str, *, allow_deeper: bool) -> None:
+        if self.ctx.locked:
+            return
         db, actor = self.ctx.db, self.ctx.actor
         self._in_flight += 1
         self._pending_scan = text
@@ -411,6 +505,13 @@ class ChairScreen(Screen):
     def _refused(self, error: BaseException, session_id: int, text: str) -> None:
         self._in_flight -= 1
         self._busy_timer.stop()
+        if isinstance(error, DeeperThanPlanned) and self.ctx.locked:
+            self.verdict.show_refused(  # nobody is there to confirm: not used
+                "deeper_than_planned",
+                error.message.split(". Confirm")[0] + ". Not used: the window locked.",
+                "Not used: deeper than planned",
+            )
+            return
         if isinstance(error, DeeperThanPlanned):
             self.verdict.show_confirm(error.message)
             self._confirm_deeper(error.message, session_id, text)
@@ -463,7 +564,7 @@ class ChairScreen(Screen):
         QTimer.singleShot(0, self._focus_now)
 
     def _focus_now(self) -> None:
-        if self._confirming is not None or not self.isVisible():
+        if self._confirming is not None or not self.isVisible() or self.ctx.locked:
             return
         window = self.window()
         if not window.isActiveWindow():  # a dialog just closed: take the keyboard back

@@ -165,16 +165,16 @@ class DashboardScreen(Screen):
         self.timer.start()
 
     def activated(self) -> None:
-        db = self.ctx.db
+        db, keys = self.ctx.db, self.ctx.actor.keys
 
         def read() -> Dashboard:
             with db.read() as conn:
-                return dashboard.load(conn, db.clock.now(conn))
+                return dashboard.load(conn, db.clock.now(conn), keys=keys)
 
         self.run(read, self._show, label="dashboard")
 
     def _refresh_if_visible(self) -> None:
-        if self.isVisible():
+        if self.isVisible() and not self.ctx.locked:
             self.activated()
 
     def _tz(self) -> Any:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from inventory import catalog
+from inventory.access import Actor
 from inventory.catalog import ProductInfo
 from inventory.errors import LedgerError
 from inventory.models import UNIT_STATUSES
@@ -34,6 +35,7 @@ from inventory.stock import EXPIRY_WINDOWS
 from reports.labels import LabelSheet, write_unit_labels
 from sterility import holds
 from ui import desktop, fmt
+from ui.access import permit, who_can
 from ui.context import AppContext
 from ui.dialogs import REASONS, ReasonDialog
 from ui.models.lots import LotsModel
@@ -62,7 +64,7 @@ class HoldSummary:
 
 
 def apply_holds(
-    db: Any, action: str, targets: list[tuple[str, str | None]], reason: str, by: str
+    db: Any, action: str, targets: list[tuple[str, str | None]], reason: str, by: Actor
 ) -> HoldSummary:
     """On the worker thread: one transaction per target (a unit code, or a lot with GTIN)."""
     summary = HoldSummary(action)
@@ -85,6 +87,8 @@ class InventoryScreen(Screen):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.products: list[ProductInfo] = []
+        self.gated: list[tuple[Any, str]] = []
+        """(button or menu action, capability): enabled by the signed-in person's role."""
         self.units_model = UnitsModel(ctx.db, ctx.worker, self)
         self.lots_model = LotsModel(ctx.db, ctx.worker, self)
 
@@ -173,6 +177,8 @@ class InventoryScreen(Screen):
             menu_action = QAction(text, view)
             menu_action.triggered.connect(lambda _c=False, a=action, k=kind: self.hold(a, k))
             view.addAction(menu_action)
+            capability = _capability(action, kind)
+            self.gated += [(widget, capability), (menu_action, capability)]
         if kind == "units":
             labels = button(
                 "Print labels",
@@ -182,6 +188,7 @@ class InventoryScreen(Screen):
             )
             labels.clicked.connect(self.print_labels)
             actions.addWidget(labels)
+            self.gated.append((labels, "labels"))
         actions.addStretch(1)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         box = QVBoxLayout(page)
@@ -189,6 +196,10 @@ class InventoryScreen(Screen):
         box.addWidget(view, 1)
         box.addLayout(actions)
         return page
+
+    def actor_changed(self) -> None:
+        for control, capability in self.gated:
+            permit(control, self.ctx.actor, capability)
 
     # -- loading and filtering
 
@@ -302,6 +313,10 @@ class InventoryScreen(Screen):
         return sorted({index.row() for index in view.selectionModel().selectedRows()})
 
     def hold(self, action: str, kind: str) -> None:
+        capability = _capability(action, kind)
+        if not self.ctx.actor.can(capability):
+            set_message(self.result, who_can(capability), "problem")
+            return
         view, model = (
             (self.units, self.units_model) if kind == "units" else (self.lots, self.lots_model)
         )
@@ -368,6 +383,9 @@ class InventoryScreen(Screen):
     # -- labels
 
     def print_labels(self) -> None:
+        if not self.ctx.actor.can("labels"):
+            set_message(self.result, who_can("labels"), "problem")
+            return
         rows = self.selected_rows(self.units)
         if self.tabs.currentIndex() != 0 or not rows:
             set_message(self.result, "Select the units to label first.", "problem")
@@ -385,6 +403,11 @@ class InventoryScreen(Screen):
             self.result, f"Labels for {sheet.labels} units saved to {sheet.path}.", "success"
         )
         desktop.open_path(sheet.path)
+
+
+def _capability(action: str, kind: str) -> str:
+    """A practitioner may hold back one unit; lots, releases and waste are a manager's."""
+    return "quarantine_unit" if (action, kind) == ("quarantine", "units") else "holds"
 
 
 def _select_data(combo: QComboBox, value: Any) -> None:

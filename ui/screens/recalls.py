@@ -28,6 +28,7 @@ from reports.trace_csv import write_trace_csv
 from sterility import recalls
 from sterility.recalls import RecallInfo, RecallResult, TraceRow
 from ui import desktop, fmt, style
+from ui.access import permit
 from ui.context import AppContext
 from ui.dialogs import ReasonDialog, RecallDialog
 from ui.models.rows import Col, RowsModel
@@ -212,13 +213,13 @@ class RecallsScreen(Screen):
             self._show_detail(None)
             return
         info: RecallInfo = self.recalls_model.row(rows[0].row())
-        db = self.ctx.db
+        db, keys = self.ctx.db, self.ctx.actor.keys
 
         def read() -> RecallDetail:
             with db.read() as conn:
                 serials = recalls.recall_serials(conn, info.id)
                 held = recalls.recalled_units(conn, info.id, status="quarantined")
-                trace = recalls.recall_trace(conn, info.id)
+                trace = recalls.recall_trace(conn, info.id, keys)
                 return RecallDetail(info, held, trace, serials)
 
         self.run(read, self._show_detail, label="recall detail")
@@ -244,15 +245,26 @@ class RecallsScreen(Screen):
             self.trace_model.set_rows(detail.trace)
         self._update_buttons()
 
+    def actor_changed(self) -> None:
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
-        self.export_button.setEnabled(self.detail is not None)
-        self.close_button.setEnabled(
-            self.detail is not None and self.detail.recall.closed_at is None
+        actor = self.ctx.actor
+        permit(self.new_button, actor, "recalls")
+        # The trace names clients: exporting it is exporting client names.
+        permit(self.export_button, actor, "client_names", self.detail is not None)
+        permit(
+            self.close_button,
+            actor,
+            "recalls",
+            self.detail is not None and self.detail.recall.closed_at is None,
         )
 
     # -- entering a notice
 
     def new_recall(self) -> None:
+        if not self.new_button.isEnabled():
+            return
         db = self.ctx.db
 
         def read() -> tuple[list[ProductInfo], object]:
@@ -321,7 +333,7 @@ class RecallsScreen(Screen):
     # -- trace export and closing
 
     def export_trace(self) -> None:
-        if self.detail is None:
+        if self.detail is None or not self.export_button.isEnabled():
             return
         detail, tz = self.detail, self.tz
         safe_ref = "".join(c if c.isalnum() or c in "-_" else "_" for c in detail.recall.reference)
@@ -340,7 +352,7 @@ class RecallsScreen(Screen):
         )
 
     def close_recall(self) -> None:
-        if self.detail is None or self.detail.recall.closed_at is not None:
+        if not self.close_button.isEnabled() or self.detail is None:
             return
         recall = self.detail.recall
         dialog = ReasonDialog(

@@ -31,6 +31,7 @@ from inventory.catalog import ProductInfo
 from inventory.errors import BarcodeUnreadable
 from reports.labels import LabelSheet, write_unit_labels
 from ui import desktop, fmt, style
+from ui.access import permit, who_can
 from ui.context import AppContext
 from ui.dialogs import ProductDialog
 from ui.models.rows import Col, RowsModel
@@ -164,6 +165,8 @@ class ReceiveScreen(Screen):
         )
         self.receive_button.clicked.connect(self.receive)
         self.summary = hint("", "Boxes summary")
+        self.role_note = hint("", "Receiving note")
+        self.role_note.hide()
         self.result = message("Receipt result")
         self.labels_button = button(
             "Print unit labels",
@@ -222,6 +225,7 @@ class ReceiveScreen(Screen):
 
         layout = QVBoxLayout(self)
         layout.addWidget(title("Receive a delivery"))
+        layout.addWidget(self.role_note)
         layout.addLayout(delivery)
         layout.addWidget(self.scan)
         layout.addWidget(
@@ -318,13 +322,28 @@ class ReceiveScreen(Screen):
         self.summary.setText(text)
         self._update_buttons()
 
+    def actor_changed(self) -> None:
+        actor = self.ctx.actor
+        may = actor.can("receive")
+        self.role_note.setVisible(not may)
+        self.role_note.setText(
+            f"{who_can('receive')} You can scan boxes here to check what they hold; "
+            "nothing is saved."
+        )
+        for field in (self.supplier, self.invoice, self.units):
+            permit(field, actor, "receive")
+        self._update_buttons()
+
     def _update_buttons(self, *_args: object) -> None:
+        actor = self.ctx.actor
         ready = bool(self.boxes) and not any(self.problem(b) for b in self.boxes)
-        self.receive_button.setEnabled(ready)
+        permit(self.receive_button, actor, "receive", ready)
         self.receive_button.setText(f"Receive {len(self.boxes)} boxes" if self.boxes else "Receive")
         self.remove_button.setEnabled(bool(self.boxes))
         self.clear_button.setEnabled(bool(self.boxes))
-        self.add_product_button.setEnabled(self._unknown_box() is not None)
+        permit(self.add_product_button, actor, "catalogue", self._unknown_box() is not None)
+        if self.receipt is None:
+            permit(self.labels_button, actor, "labels", False)
 
     def _unknown_box(self) -> PendingBox | None:
         row = self.table.currentIndex().row()
@@ -347,6 +366,8 @@ class ReceiveScreen(Screen):
     # -- a product the catalogue does not know
 
     def add_product(self) -> None:
+        if not self.add_product_button.isEnabled():
+            return
         box = self._unknown_box()
         dialog = ProductDialog(box.scan.gtin or "" if box else "", self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -402,7 +423,12 @@ class ReceiveScreen(Screen):
                 f"{line.expiry.isoformat()}: {span}"
             )
         set_message(self.result, "\n".join(lines), "success")
-        self.labels_button.setEnabled(any(line.serial is None for line in result.lines))
+        permit(
+            self.labels_button,
+            self.ctx.actor,
+            "labels",
+            any(line.serial is None for line in result.lines),
+        )
         self.boxes.clear()
         self.invoice.clear()
         for label in self.parsed.values():  # the last scan is saved: nothing pending to show

@@ -30,6 +30,7 @@ from inventory.clock import local_date
 from inventory.settings import clinic_tz
 from reports.export import ExportCancelled, ExportResult, export_compliance, export_usage
 from ui import desktop
+from ui.access import permit, who_can
 from ui.context import AppContext
 from ui.screens.base import Screen
 from ui.widgets import button, hint, message, named, panel, section, set_message, title
@@ -204,8 +205,19 @@ class ReportsScreen(Screen):
         if self.period.currentText() != "Custom":
             self._period_changed(self.period.currentText())
 
+    def actor_changed(self) -> None:
+        self._report_changed()
+        self._set_running(self.job is not None)
+
     def _report_changed(self, *_args: object) -> None:
-        self.client_names.setEnabled(self.report.currentData() == "compliance")
+        permit(
+            self.client_names,
+            self.ctx.actor,
+            "client_names",
+            self.report.currentData() == "compliance",
+        )
+        if not self.client_names.isEnabled():
+            self.client_names.setChecked(False)
 
     def _period_changed(self, choice: str) -> None:
         if choice == "Custom":
@@ -232,6 +244,9 @@ class ReportsScreen(Screen):
     def export(self) -> None:
         if self.job is not None:
             return
+        if not self.ctx.actor.can("export"):
+            set_message(self.result, who_can("export"), "problem")
+            return
         key = self.report.currentData()
         start, end = _pydate(self.start.date()), _pydate(self.end.date())
         if end < start:
@@ -248,7 +263,9 @@ class ReportsScreen(Screen):
         csv = folder if self.csv.isChecked() else None  # one CSV per section, named by stem
         options: dict[str, Any] = {"pdf": pdf, "csv": csv, "by": self.ctx.actor}
         if key == "compliance":
-            options["with_client_names"] = self.client_names.isChecked()
+            options["with_client_names"] = self.client_names.isChecked() and self.ctx.actor.can(
+                "client_names"
+            )
         db = self.ctx.db
 
         def build(job: Job) -> ExportResult:
@@ -313,7 +330,7 @@ class ReportsScreen(Screen):
         self.show_error(error)
 
     def _set_running(self, running: bool) -> None:
-        self.export_button.setEnabled(not running)
+        permit(self.export_button, self.ctx.actor, "export", not running)
         self.cancel_button.setEnabled(running)
         self.cancel_button.setVisible(running)
         self.progress.setVisible(running or self.progress.value() > 0)

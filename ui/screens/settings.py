@@ -1,8 +1,10 @@
-"""Settings: the clinic's own (shared by every workstation, audited) and this PC's scanner.
+"""Settings: the clinic's own (shared by every workstation, audited), this PC's scanner, staff.
 
 Clinic name, licence number and time zone live in the ledger. Reorder levels are set per
 product. How this workstation's scanner sends its group separator is stored on this PC,
-and can be tried out right here.
+and can be tried out right here. The second tab holds the staff accounts and the idle
+lock (ui.screens.staff). Only a manager changes the clinic's settings; everyone may set
+up this workstation's scanner.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import replace
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,11 +30,13 @@ from inventory.barcode import parse_scan
 from inventory.catalog import ProductInfo
 from inventory.errors import BarcodeUnreadable
 from ui import desktop, fmt
+from ui.access import permit, who_can
 from ui.context import AppContext
 from ui.models.reorder import ReorderModel
 from ui.prefs import FUNCTION_KEYS, SCANNER_METHODS
 from ui.scan_field import GS, SHOWN_SEPARATOR, ScanField
 from ui.screens.base import Screen
+from ui.screens.staff import StaffSection
 from ui.widgets import (
     button,
     hint,
@@ -51,6 +56,8 @@ CLINIC_KEYS = ("clinic_name", "licence_number", "timezone")
 class SettingsScreen(Screen):
     title = "Settings"
     icon_name = "settings"
+    idle_minutes_saved = Signal(int)
+    """The clinic's idle-lock minutes were changed here (the window locks sooner or later)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -170,12 +177,20 @@ class SettingsScreen(Screen):
             )
         )
         station_box.addStretch(1)
-        columns = QHBoxLayout()
+        clinic_page = QWidget()
+        columns = QHBoxLayout(clinic_page)
+        columns.setContentsMargins(0, 6, 0, 0)
         columns.addWidget(clinic_panel, 3)
         columns.addWidget(station_panel, 2)
+        self.staff = StaffSection(self)
+        self.staff.idle_minutes_saved.connect(self.idle_minutes_saved)
+        self.tabs = named(QTabWidget(), "Settings sections")
+        self.tabs.addTab(clinic_page, "Clinic and workstation")
+        self.tabs.addTab(self.staff, "Staff and locking")
+        self.tabs.currentChanged.connect(self._tab_changed)
         layout = QVBoxLayout(self)
         layout.addWidget(title(self.title))
-        layout.addLayout(columns, 1)
+        layout.addWidget(self.tabs, 1)
 
     # -- loading
 
@@ -187,6 +202,30 @@ class SettingsScreen(Screen):
                 return settings.read_all(conn), catalog.list_products(conn)
 
         self.run(read, self._loaded, label="settings")
+        self.staff.load()
+
+    def apply(self, filters: dict[str, object]) -> None:
+        if filters.get("section") == "staff":
+            self.tabs.setCurrentWidget(self.staff)
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.staff:
+            self.staff.load()
+
+    def actor_changed(self) -> None:
+        actor = self.ctx.actor
+        for widget in (self.clinic_name, self.licence, self.timezone, self.save_button):
+            permit(widget, actor, "settings")
+        if permit(self.reorder, actor, "catalogue"):
+            self.reorder.setEditTriggers(
+                self.reorder.EditTrigger.DoubleClicked
+                | self.reorder.EditTrigger.EditKeyPressed
+                | self.reorder.EditTrigger.AnyKeyPressed
+            )
+        else:
+            self.reorder.setEditTriggers(self.reorder.EditTrigger.NoEditTriggers)
+        self.reorder.setEnabled(True)  # readable by everyone; editable by a manager
+        self.staff.actor_changed()
 
     def _loaded(self, data: tuple[dict[str, str], list[ProductInfo]]) -> None:
         values, products = data
@@ -199,6 +238,9 @@ class SettingsScreen(Screen):
     # -- saving the clinic's settings
 
     def save_clinic(self) -> None:
+        if not self.ctx.actor.can("settings"):
+            set_message(self.clinic_result, who_can("settings"), "problem")
+            return
         wanted = {
             "clinic_name": self.clinic_name.text().strip(),
             "licence_number": self.licence.text().strip(),

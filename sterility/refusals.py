@@ -1,0 +1,77 @@
+"""Recording a refusal: what was scanned, where, why, by whom, when; every one is kept.
+
+A refused scan at the chair, and a session refused for being beyond a practitioner's
+scope, are written here in their own transaction, after the attempt was rolled back,
+so the refusal is durable even though nothing else was saved.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, insert, select
+
+from inventory import audit
+from inventory.access import Actor
+from inventory.db import Database
+from inventory.rawsql import Raw, Statement
+from sterility.errors import ScanRefused
+from sterility.models import Refusal, TreatmentSession
+
+_REFUSAL, _S = Refusal.__table__, TreatmentSession.__table__
+_INSERT_REFUSAL = Statement(
+    insert(_REFUSAL)
+    .values(
+        session_id=bindparam("session"),
+        unit_id=bindparam("unit"),
+        scanned=bindparam("scanned"),
+        reason=bindparam("reason"),
+        message=bindparam("message"),
+        refused_by=bindparam("by"),
+        refused_by_id=bindparam("by_id"),
+        refused_at=bindparam("at"),
+    )
+    .returning(_REFUSAL.c.id)
+)
+_SESSION_EXISTS = Statement(select(_S.c.id).where(_S.c.id == bindparam("session")))
+
+
+def record_refusal(
+    db: Database,
+    session_id: int | None,
+    unit_id: int | None,
+    scanned: str,
+    error: ScanRefused,
+    by: Actor,
+) -> ScanRefused:
+    """Write the refusal durably (its own transaction) and hand the error back to raise."""
+    with db.write() as conn:
+        raw = Raw(conn)
+        now = db.clock.now(conn)
+        exists = session_id is not None and raw.one(_SESSION_EXISTS, {"session": session_id})
+        sid = session_id if exists else None
+        scanned = scanned.replace("\x00", "\\x00")  # as typed; PostgreSQL text holds no NUL
+        found = raw.one(
+            _INSERT_REFUSAL,
+            {
+                "session": sid,
+                "unit": unit_id,
+                "scanned": scanned,
+                "reason": error.code,
+                "message": error.message,
+                "by": by.name,
+                "by_id": by.staff_id or None,
+                "at": now,
+            },
+        )
+        assert found is not None
+        (refusal_id,) = found
+        audit.record(
+            raw,
+            at=now,
+            by=by,
+            action="refuse",
+            entity="refusal",
+            entity_id=refusal_id,
+            new={"session": sid, "reason": error.code, "scanned": scanned},
+        )
+    error.refusal_id = refusal_id
+    return error
