@@ -20,11 +20,16 @@ from inventory.models import Lot, Receipt, Unit
 GTIN = "09506000100029"
 
 
-def bench_clinic(db: Database) -> Actor:
-    """The benchmark clinic's manager, who treats too (set up once, signed in)."""
+def bench_setup(db: Database) -> staff.ClinicSetup:
+    """The benchmark clinic, set up once: its manager (who treats too) and its keys."""
     return staff.setup_clinic(
         db, name="Bench Manager", password="bench password", check_password=False
-    ).actor
+    )
+
+
+def bench_clinic(db: Database) -> Actor:
+    """The benchmark clinic's manager, signed in."""
+    return bench_setup(db).actor
 
 
 def fill_units(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from commands.context import Context, add_json_flag, day, table, whole
+from commands.context import (
+    Context,
+    add_json_flag,
+    add_key_flag,
+    day,
+    table,
+    verification_key,
+    whole,
+)
 from inventory import audit
 from inventory.clock import show_local
 from inventory.settings import clinic_tz
@@ -13,7 +21,15 @@ from inventory.settings import clinic_tz
 def register(sub: argparse._SubParsersAction) -> None:
     aud = sub.add_parser("audit", help="the audit trail")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    ver = aud_sub.add_parser("verify", help="check the whole hash chain")
+    ver = aud_sub.add_parser(
+        "verify",
+        help="check the whole trail: hash chain, seals, and records against their events",
+        description="Recomputes the hash chain and checks every use, refusal, receipt, hold "
+        "and recall against its event. With the clinic's verification key (shown once at "
+        "setup, kept away from this PC) it also checks every seal, which catches a trail "
+        "rewritten and recomputed by someone holding the file, and a cut-off tail.",
+    )
+    add_key_flag(ver, "to check the seals too")
     add_json_flag(ver)
     ver.set_defaults(handler=_verify)
     lst = aud_sub.add_parser("list", help="the latest audit events")
@@ -30,14 +46,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _verify(args: argparse.Namespace, ctx: Context) -> int:
+    key = verification_key(args)
     with ctx.db.read() as conn:
-        report = audit.verify(conn)
+        report = audit.verify(conn, key=key)
     ctx.emit(
         {
             "ok": report.ok,
             "events": report.events,
             "first_broken": report.first_broken,
             "problem": report.problem,
+            "seals_checked": report.seals_checked,
+            "sealed_from": report.sealed_from,
+            "unsealed_after": report.unsealed_after,
         },
         report.sentence,
     )

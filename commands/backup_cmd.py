@@ -13,8 +13,10 @@ from commands.context import (
     USER_VARIABLE,
     Context,
     add_json_flag,
+    add_key_flag,
     read_password,
     table,
+    verification_key,
 )
 from inventory import backup, staff
 from inventory.access import Actor
@@ -36,8 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "API, safe while the app is in use. Without DEST the copy goes to backups/ beside "
         "the database. Copies you make are never deleted by the app.",
     )
-    bp.add_argument("dest", nargs="?", type=Path, metavar="DEST",
-                    help="a folder, or a new file name, for the copy")
+    bp.add_argument(
+        "dest",
+        nargs="?",
+        type=Path,
+        metavar="DEST",
+        help="a folder, or a new file name, for the copy",
+    )
     bp.add_argument("--list", action="store_true", help="list the copies in backups/")
     add_json_flag(bp)
     bp.set_defaults(handler=_backup, sign_in=False)  # PostgreSQL is told to use pg_dump first
@@ -50,6 +57,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "restore FILE and record the restore in its audit trail.",
     )
     rp.add_argument("file", type=Path, metavar="FILE")
+    rp.add_argument(
+        "--reason",
+        default="",
+        help="why a working ledger is replaced (required then; not for a damaged one)",
+    )
+    add_key_flag(rp, "so that the restored ledger goes on sealing")
+    rp.add_argument(
+        "--without-key",
+        action="store_true",
+        help="the key sheet is lost: restore anyway; sealing stops here, and the trail says so",
+    )
     add_json_flag(rp)
     rp.set_defaults(handler=_restore, sign_in=False)  # a damaged ledger cannot sign anyone in
 
@@ -61,8 +79,10 @@ def _backup(args: argparse.Namespace, ctx: Context) -> int:
         found = backup.list_backups(path)
         rows = [[b.path.name, b.made_at.isoformat(timespec="seconds"), b.label] for b in found]
         ctx.emit(
-            [{"file": str(b.path), "made_at": b.made_at.isoformat(), "kind": b.label}
-             for b in found],
+            [
+                {"file": str(b.path), "made_at": b.made_at.isoformat(), "kind": b.label}
+                for b in found
+            ],
             f"Backups in {backup.backup_folder(path)}:\n"
             + table(["File", "Made (UTC)", "Kind"], rows),
         )
@@ -80,7 +100,14 @@ def _restore(args: argparse.Namespace, ctx: Context) -> int:
     except DatabaseDamaged:
         actor = _sign_in_to_backup(args.file, ctx)
     actor.require("restore")
-    result = backup.restore(path, args.file, by=actor)
+    result = backup.restore(
+        path,
+        args.file,
+        by=actor,
+        reason=args.reason,
+        verification_key=verification_key(args),
+        without_key=args.without_key,
+    )
     ctx.emit(
         {
             "restored": result.backup.name,

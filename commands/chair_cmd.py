@@ -100,7 +100,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.set_defaults(handler=_trace)
 
 
-
 def _open(args: argparse.Namespace, ctx: Context) -> int:
     info = sessions.open_session(
         ctx.db,

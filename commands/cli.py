@@ -37,6 +37,8 @@ HINTS = {
     "sign_in_failed": "Sign in with --user NAME (or STERILE_LEDGER_USER); the password is "
     "asked for, or read from STERILE_LEDGER_PASSWORD.",
     "keys_unreadable": "A manager can reset it: python main.py staff reset-password NAME",
+    "needs_verification_key": "Add --key KEY (the verification key on the key sheet), or "
+    "--without-key if the key sheet is lost.",
 }
 
 MODULES = (
@@ -118,4 +120,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNEXPECTED
     finally:
         ctx.close()
-

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TextIO
 
-from inventory import staff
+from inventory import seal, staff
 from inventory.access import Actor
 from inventory.db import Database
 from inventory.errors import InvalidInput
@@ -95,6 +95,25 @@ class Context:
             self.out.write("\n")
         else:
             self.out.write(text.rstrip("\n") + "\n")
+
+
+KEY_VARIABLE = "STERILE_LEDGER_VERIFICATION_KEY"
+
+
+def add_key_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--key KEY``: the clinic's verification key, from the key sheet."""
+    parser.add_argument(
+        "--key", metavar="KEY", help=f"the clinic's verification key, {what} (or {KEY_VARIABLE})"
+    )
+
+
+def verification_key(args: argparse.Namespace) -> bytes | None:
+    """The verification key given with --key or in the environment (None when neither)."""
+    text = getattr(args, "key", None) or os.environ.get(KEY_VARIABLE)
+    try:
+        return seal.key_from_text(text) if text else None
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

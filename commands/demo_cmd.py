@@ -127,12 +127,15 @@ class Cast:
     doctor: Actor
     esthetician: Actor
     recovery_code: str
+    verification_key: str
 
     def treating(self, depth_mm: str, rng: random.Random) -> Actor:
         """Who treats at this depth: the esthetician only within her scope."""
         if float(depth_mm) <= 0.5 and rng.random() < 0.5:
             return self.esthetician
         return self.doctor
+
+
 AREAS = [
     ("face", "0.5"),
     ("face", "1.0"),
@@ -178,21 +181,49 @@ def _demo(args: argparse.Namespace, ctx: Context) -> int:
         for p in people
     )
     ctx.emit(
-        summary | {"staff": people, "recovery_code": cast.recovery_code},
+        summary
+        | {
+            "staff": people,
+            "recovery_code": cast.recovery_code,
+            "verification_key": cast.verification_key,
+        },
         "Demo clinic ready: "
         + ", ".join(f"{v} {k}" for k, v in summary.items())
         + f".\nStaff, each with the password '{DEMO_PASSWORD}' (a demo only: real "
         "accounts need at least 8 characters):\n"
-        + staff_lines,
+        + staff_lines
+        + "\nThe demo ledger's verification key (checks the audit trail's seals: "
+        f"audit verify --key KEY):\n  {cast.verification_key}",
     )
     return 0
 
 
-def make_staff(db: Database) -> Cast:
-    """The demo clinic's first manager, then its practitioners and inspector."""
-    setup = staff.setup_clinic(
-        db, name=STAFF[0][0], password=DEMO_PASSWORD, check_password=False
+def story_span(today: date | None, months: int) -> tuple[datetime, datetime]:
+    """(first day, now) of the demo's story: ``months`` months up to ``today``."""
+    now = (
+        datetime.now(UTC)
+        if today is None
+        else datetime(today.year, today.month, today.day, 1, tzinfo=UTC)
     )
+    return now - timedelta(days=30 * months), now
+
+
+def make_staff(db: Database, *, today: date | None = None, months: int = 4) -> Cast:
+    """The demo clinic's first manager, then its practitioners and inspector.
+
+    Made at the start of the story (the ledger's time never runs backwards, so the
+    clinic must exist before its first delivery).
+    """
+    real_clock = db.clock
+    db.clock = FixedClock(story_span(today, months)[0] - timedelta(hours=1))
+    try:
+        return _make_staff(db)
+    finally:
+        db.clock = real_clock
+
+
+def _make_staff(db: Database) -> Cast:
+    setup = staff.setup_clinic(db, name=STAFF[0][0], password=DEMO_PASSWORD, check_password=False)
     for name, role, depth in STAFF[1:]:
         staff.add_staff(
             db,
@@ -204,7 +235,13 @@ def make_staff(db: Database) -> Cast:
             check_password=False,
         )
     signed = {name: staff.sign_in(db, name, DEMO_PASSWORD).actor for name, _r, _d in STAFF[1:3]}
-    return Cast(setup.actor, signed[STAFF[1][0]], signed[STAFF[2][0]], setup.recovery_code)
+    return Cast(
+        setup.actor,
+        signed[STAFF[1][0]],
+        signed[STAFF[2][0]],
+        setup.recovery_code,
+        setup.verification_key,
+    )
 
 
 def fill(
@@ -214,12 +251,7 @@ def fill(
     manager = cast.manager
     rng = random.Random(seed)
     real_clock = db.clock
-    now = (
-        datetime.now(UTC)
-        if today is None
-        else datetime(today.year, today.month, today.day, 1, tzinfo=UTC)
-    )
-    start = now - timedelta(days=30 * months)
+    start, now = story_span(today, months)
     clock = FixedClock(start)
     db.clock = clock
     counts = {"products": 0, "units": 0, "sessions": 0, "uses": 0, "refusals": 0}
@@ -285,37 +317,20 @@ def fill(
 
         # An early delivery with a lot that expires during the period, then a fresh one.
         deliver(0, [75, 400], boxes=4)
-        deliver(60, [30 * months + 25, 30 * months + 70, 600], boxes=3)
-
+        # Day by day, in time order (the ledger's time never runs backwards): sessions,
+        # a second delivery on day 60, and a recall ten days before today.
+        recall_day = (now - timedelta(days=10) - start).days
         session_day = 1
         while start + timedelta(days=session_day) < now - timedelta(days=1):
             day = start + timedelta(days=session_day)
+            if session_day == 60:
+                deliver(60, [30 * months + 25, 30 * months + 70, 600], boxes=3)
+            if session_day == recall_day:
+                _recall_and_holds(db, cast, clock, now, rng, products, lots_of, stock)
             if day.weekday() < 6:
                 for _ in range(rng.randint(1, 4)):
                     _one_session(db, cast, clock, day, rng, stock, counts)
             session_day += 1
-
-        # A recall against a lot already used, a dropped roller, a breached package.
-        target = products[1]
-        lot = lots_of[target.gtin][1]  # in use since the first delivery
-        clock.at = now - timedelta(days=10)
-        recalls.enter_recall(
-            db,
-            gtin=target.gtin,
-            lots=[lot],
-            reference="FSN-2026-117",
-            notice_text="Field Safety Notice FSN-2026-117: possible breach of the sterile "
-            "barrier seal on cartridges of the listed lot. Quarantine and return.",
-            notice_date=clock.at.date(),
-            by=manager,
-        )
-        for reason, hold in (
-            ("dropped on the floor", holds.waste),
-            ("package seal looks breached", holds.quarantine),
-        ):
-            pool = [code for units in stock.values() for code, _lot in units]
-            with contextlib.suppress(LedgerError):
-                hold(db, pool[rng.randrange(len(pool))], reason=reason, by=manager)
         # Today's chair: a reused cartridge, an unknown label, recalled, quarantined and
         # expired stock, and too-long needles, each refused with its reason.
         clock.at = now - timedelta(hours=5)
@@ -348,6 +363,40 @@ def fill(
     finally:
         db.clock = real_clock
     return counts
+
+
+def _recall_and_holds(
+    db: Database,
+    cast: Cast,
+    clock: FixedClock,
+    now: datetime,
+    rng: random.Random,
+    products: list[catalog.ProductInfo],
+    lots_of: dict[str, list[str]],
+    stock: dict[int, list[tuple[str, str]]],
+) -> None:
+    """A recall against a lot already used, a dropped roller, a breached package."""
+    manager = cast.manager
+    target = products[1]
+    lot = lots_of[target.gtin][1]  # in use since the first delivery
+    clock.at = now - timedelta(days=10)
+    recalls.enter_recall(
+        db,
+        gtin=target.gtin,
+        lots=[lot],
+        reference="FSN-2026-117",
+        notice_text="Field Safety Notice FSN-2026-117: possible breach of the sterile "
+        "barrier seal on cartridges of the listed lot. Quarantine and return.",
+        notice_date=clock.at.date(),
+        by=manager,
+    )
+    for reason, hold in (
+        ("dropped on the floor", holds.waste),
+        ("package seal looks breached", holds.quarantine),
+    ):
+        pool = [code for units in stock.values() for code, _lot in units]
+        with contextlib.suppress(LedgerError):
+            hold(db, pool[rng.randrange(len(pool))], reason=reason, by=manager)
 
 
 def _one_session(
@@ -401,7 +450,7 @@ def _one_code_per_status(db: Database) -> list[str]:
             query = select(Unit.code).join(Lot, Lot.id == Unit.lot_id).where(*where)
             return list(conn.execute(query.order_by(Unit.id).limit(1)).scalars())
 
-        today = db.clock.now(conn).date()
+        today = db.now(conn).date()
         return [
             *first(Unit.status == "used"),
             *first(Unit.status == "quarantined", Unit.status_reason.like("recall%")),

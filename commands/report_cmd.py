@@ -1,4 +1,4 @@
-"""report compliance|usage --from --to --pdf --csv, and verify FILE."""
+"""report compliance|usage --from --to --pdf --csv, and verify FILE [--previous OLD]."""
 
 from __future__ import annotations
 
@@ -57,13 +57,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     ver = sub.add_parser("verify", help="check that an exported PDF, CSV or manifest is unaltered")
     ver.add_argument("file", type=Path, metavar="FILE")
     ver.add_argument(
+        "--previous",
+        type=Path,
+        metavar="OLD",
+        help="an earlier report of the clinic (PDF or CSV manifest): prove that FILE's record "
+        "still holds every event OLD showed, unchanged, or name the first event that differs",
+    )
+    ver.add_argument(
         "--fingerprint",
         metavar="SHA256",
         help="also require this signing key fingerprint (from the report cover)",
     )
     add_json_flag(ver)
     ver.set_defaults(handler=_verify, sign_in=False)  # needs only the files
-
 
 
 def _report(args: argparse.Namespace, ctx: Context) -> int:
@@ -114,13 +120,27 @@ def _describe(result: ExportResult) -> str:
     lines.append("Rows: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
     lines.append(f"Data digest: {result.digest}")
     lines.append(f"Signing key: {result.fingerprint}")
+    lines.append(f"Audit tree head: {result.tree_size} events, root {result.tree_root}")
+    if result.previous_tree_size is None:
+        lines.append("Previous export: none (no earlier tree head to prove against)")
+    else:
+        state = "consistent" if result.consistent_with_previous else "NOT CONSISTENT"
+        lines.append(f"Previous export: {result.previous_tree_size} events, {state}")
+    if result.leaves_file:
+        lines.append(f"Audit tree leaves: {result.leaves_file}")
     return "\n".join(lines)
 
 
 def _verify(args: argparse.Namespace, ctx: Context) -> int:
-    from reports.verify import verify_file
+    from reports.verify import verify_against, verify_file
 
-    result = verify_file(args.file, expected_fingerprint=args.fingerprint)
+    if args.previous is not None:
+        result = verify_against(args.file, args.previous)
+        if result.ok and args.fingerprint:
+            pinned = verify_file(args.file, expected_fingerprint=args.fingerprint)
+            result = result if pinned.ok else pinned
+    else:
+        result = verify_file(args.file, expected_fingerprint=args.fingerprint)
     if ctx.as_json:
         ctx.emit(result.as_dict(), "")
     elif result.ok:

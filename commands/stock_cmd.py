@@ -58,8 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     units.add_argument("--lot-contains", metavar="TEXT", help="lot numbers containing TEXT")
     units.add_argument("--status", help="in_stock, used, quarantined or wasted")
     units.add_argument("--gtin")
-    units.add_argument("--expiry", choices=["expired", "30", "60", "90"],
-                       help="expired, or expiring within 30, 60 or 90 days")
+    units.add_argument(
+        "--expiry",
+        choices=["expired", "30", "60", "90"],
+        help="expired, or expiring within 30, 60 or 90 days",
+    )
     units.add_argument("--limit", type=whole)
     add_json_flag(units)
     units.set_defaults(handler=_units)

@@ -23,9 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import DBAPIError
 
-from inventory import audit, schema
+from inventory import audit, ids, lost_writes, schema
 from inventory.access import Actor
 from inventory.clock import Clock, DatabaseClock
 from inventory.db import (
@@ -44,6 +45,7 @@ from inventory.errors import (
     LedgerError,
     SchemaTooNew,
 )
+from inventory.models import AuditEvent, SealState, Unit
 from inventory.settings import read_all
 from inventory.sqlite_copy import (
     BACKUP_STAMP,
@@ -92,10 +94,24 @@ class BackupCheck:
 
 
 @dataclass(frozen=True)
+class Replaced:
+    """What the ledger being replaced held beyond the backup: what the restore rolls back."""
+
+    events: int
+    last_hash: str
+    rolled_back: int
+    used_units: list[str]
+    top_ids: dict[str, int]
+    descends: bool
+    """Whether the backup is an earlier copy of this very ledger (its last event matches)."""
+
+
+@dataclass(frozen=True)
 class RestoreResult:
     backup: BackupCheck
     event_number: int
     previous_copy: Path | None
+    replaced: Replaced | None = None
 
     @property
     def sentence(self) -> str:
@@ -104,10 +120,21 @@ class RestoreResult:
             if self.previous_copy
             else ""
         )
+        rolled = ""
+        if self.replaced is not None and self.replaced.rolled_back:
+            rolled = (
+                f" {self.replaced.rolled_back} event(s) recorded after the backup were rolled back"
+            )
+            if self.replaced.used_units:
+                rolled += (
+                    f"; {len(self.replaced.used_units)} unit(s) used in them are quarantined "
+                    "until a manager checks them: " + ", ".join(self.replaced.used_units[:10])
+                )
+            rolled += "."
         return (
             f"Restored {self.backup.name} ({self.backup.events} audit events, chain verified, "
             f"last hash {self.backup.last_hash[:12]}...). The restore is audit event "
-            f"{self.event_number}.{kept}"
+            f"{self.event_number}.{rolled}{kept}"
         )
 
 
@@ -130,9 +157,7 @@ def list_backups(path: Path) -> list[BackupFile]:
     folder = backup_folder(path)
     if not folder.is_dir():
         return []
-    pattern = re.compile(
-        rf"^{re.escape(path.stem)}-(\d{{8}}T\d{{12}}Z)-([a-z0-9-]+)\.sqlite3$"
-    )
+    pattern = re.compile(rf"^{re.escape(path.stem)}-(\d{{8}}T\d{{12}}Z)-([a-z0-9-]+)\.sqlite3$")
     found = []
     for entry in folder.iterdir():
         match = pattern.match(entry.name)
@@ -167,7 +192,7 @@ def daily_backup(db: Database, path: Path) -> Path | None:
         if audit.newest_event_time(conn) is None:
             return None
         keep = backup_keep(conn)
-        now = db.clock.now(conn)
+        now = db.now(conn)
     remove_stale_partials(backup_folder(path))
     if not backup_due(list_backups(path), now):
         return None
@@ -243,16 +268,39 @@ def check_backup(file: Path) -> BackupCheck:
         return _copy_and_check(file.expanduser(), _scratch_name(Path(folder)))
 
 
-def restore(path: Path, file: Path, *, by: Actor, clock: Clock | None = None) -> RestoreResult:
+def restore(
+    path: Path,
+    file: Path,
+    *,
+    by: Actor,
+    reason: str = "",
+    clock: Clock | None = None,
+    verification_key: bytes | None = None,
+    without_key: bool = False,
+) -> RestoreResult:
     """Replace the ledger at ``path`` with the backup ``file``, after checking it.
 
+    A working ledger is replaced only by a manager, with a reason; a damaged one (which
+    will not open) by whoever can sign in to the backup. Nothing rolled back is silent:
+    the restore's audit event records the head it replaced and how many events went, the
+    units used in those events are quarantined until a manager checks them (they must not
+    come back as unused stock), and receipt and session numbers the replaced ledger had
+    handed out are never handed out again.
+
+    A backup carries no sealing key (inventory.sqlite_copy), so the restored ledger goes
+    on sealing from the clinic's ``verification_key``, which must check the backup's
+    seals. Without it (the key sheet lost), ``without_key`` restores the records anyway
+    and sealing stops there, which the restore event and every later ``audit verify``
+    say.
+
     Order matters: the backup is copied and checked (integrity, schema not newer, audit
-    chain) before anything is touched; then the current database is copied to
-    ``backups/``; then the restore is recorded in the restored copy's own audit trail
-    (chained to the backup's last event); then that copy replaces the database in one
-    step, through the backup API, so other connections see the old or the new ledger,
-    never a mixture.
+    chain, seals when a key is given) before anything is touched; then the current
+    database is read and copied to ``backups/``; then the restore is recorded in the
+    restored copy's own audit trail (chained to the backup's last event); then that copy
+    replaces the database in one step, through the backup API, so other connections see
+    the old or the new ledger, never a mixture.
     """
+    by.require("restore")
     file = file.expanduser()
     if not file.is_file():
         raise BackupUnusable(f"There is no backup file {file}.")
@@ -263,12 +311,92 @@ def restore(path: Path, file: Path, *, by: Actor, clock: Clock | None = None) ->
     scratch = _scratch_name(path.parent)
     try:
         checked = _copy_and_check(file, scratch)
+        replaced = _what_is_replaced(path, checked)
+        if replaced is not None and not reason.strip():
+            raise InvalidInput(
+                "The ledger works, so restoring a backup over it rolls back what was "
+                "recorded since: say why (a reason is required, and recorded)."
+            )
+        sealing = _sealing_after_restore(scratch, checked.name, verification_key, without_key)
         previous = _keep_current(path) if path.exists() and path.stat().st_size else None
-        number = _record_restore(scratch, checked, previous, by=by, clock=clock)
+        seen = lost_writes.read_seen(path)
+        handed_out = _seen_ids(replaced)
+        for name, number in (seen.ids if seen else {}).items():
+            handed_out[name] = max(handed_out.get(name, 0), number)
+        number = _record_restore(
+            scratch,
+            checked,
+            previous,
+            replaced,
+            handed_out,
+            by=by,
+            reason=reason.strip(),
+            clock=clock,
+            sealing=sealing,
+            verification_key=verification_key,
+        )
         _replace(path, scratch)
     finally:
         _remove(scratch)
-    return RestoreResult(checked, number, previous)
+    _note_restored_head(path, replaced)
+    return RestoreResult(checked, number, previous, replaced)
+
+
+def _what_is_replaced(path: Path, checked: BackupCheck) -> Replaced | None:
+    """Read the ledger about to be replaced; None when it cannot be read (damaged)."""
+    if not path.exists() or not path.stat().st_size:
+        return None
+    try:
+        engine = make_engine(f"sqlite:///{path}", read_only=True)
+    except (DatabaseProblem, sqlite3.Error):
+        return None
+    try:
+        with engine.connect() as conn:
+            newest = conn.execute(
+                select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+            ).first()
+            at_backup = conn.execute(
+                select(AuditEvent.hash).where(AuditEvent.id == checked.events)
+            ).scalar()
+            used = conn.execute(
+                select(AuditEvent.entity_id)
+                .where(AuditEvent.id > checked.events, AuditEvent.action == "use")
+                .order_by(AuditEvent.id)
+            ).scalars()
+            used_units = list(dict.fromkeys(used))
+            top = ids.top_ids(conn)
+    except (DBAPIError, sqlite3.Error):
+        return None
+    finally:
+        engine.dispose()
+    if newest is None:
+        return None
+    return Replaced(
+        events=newest.id,
+        last_hash=newest.hash,
+        rolled_back=max(0, newest.id - checked.events),
+        used_units=used_units,
+        top_ids=top,
+        descends=at_backup == checked.last_hash,
+    )
+
+
+def _note_restored_head(path: Path, replaced: Replaced | None) -> None:
+    """The restored ledger is now the one this computer wrote (inventory.lost_writes)."""
+    seen = lost_writes.read_seen(path)
+    engine = make_engine(f"sqlite:///{path}", read_only=True)
+    try:
+        with engine.connect() as conn:
+            newest = conn.execute(
+                select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+            ).first()
+    finally:
+        engine.dispose()
+    top = dict(seen.ids) if seen else {}
+    for name, number in (replaced.top_ids if replaced else {}).items():
+        top[name] = max(top.get(name, 0), number)
+    if newest is not None:
+        lost_writes.write_seen(path, newest.id, newest.hash, top)
 
 
 def _scratch_name(folder: Path) -> Path:
@@ -287,7 +415,7 @@ def _copy_and_check(file: Path, scratch: Path) -> BackupCheck:
         if fh.read(16) != SQLITE_MAGIC:
             raise BackupUnusable(f"{name} is not a Sterile Ledger backup (not a database file).")
     try:
-        problems = copy_checked(file, scratch, check="integrity_check")
+        problems = copy_checked(file, scratch, check="integrity_check", keep_sealing_key=True)
         with contextlib.closing(sqlite3.connect(scratch)) as copy:
             tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as exc:
@@ -339,15 +467,36 @@ def _keep_current(path: Path) -> Path:
 
 
 def _record_restore(
-    scratch: Path, checked: BackupCheck, previous: Path | None, *, by: Actor, clock: Clock | None
+    scratch: Path,
+    checked: BackupCheck,
+    previous: Path | None,
+    replaced: Replaced | None,
+    handed_out: dict[str, int],
+    *,
+    by: Actor,
+    reason: str,
+    clock: Clock | None,
+    sealing: str,
+    verification_key: bytes | None,
 ) -> int:
-    """The restore's own audit event, written into the restored copy before it goes live."""
+    """The restore's own audit event, written into the restored copy before it goes live.
+
+    Units used in the rolled-back events are quarantined in the restored copy (a manager
+    releases them after checking), and the numbers the replaced ledger handed out become
+    the floor for new ones.
+    """
     db = Database(make_engine(f"sqlite:///{scratch}"), clock or DatabaseClock())
     try:
         with db.write() as conn:
+            if sealing == RESUMED and verification_key is not None:
+                audit.resume_sealing(conn, verification_key)
+            now = db.now(conn)
+            held = _hold_rolled_back(conn, replaced, now) if replaced else []
+            for name, number in handed_out.items():
+                ids.raise_floor(conn, name, number + 1)
             stamp = audit.record(
                 conn,
-                at=db.clock.now(conn),
+                at=now,
                 by=by,
                 action="restore",
                 entity="database",
@@ -357,6 +506,17 @@ def _record_restore(
                     "backup_last_hash": checked.last_hash,
                     "backup_events": checked.events,
                     "previous_copy": previous.name if previous else None,
+                    "reason": reason or "the ledger was damaged",
+                    "replaced_head": (
+                        {"events": replaced.events, "last_hash": replaced.last_hash}
+                        if replaced
+                        else "unreadable (damaged)"
+                    ),
+                    "events_rolled_back": replaced.rolled_back if replaced else None,
+                    "backup_is_an_earlier_copy": replaced.descends if replaced else None,
+                    "units_to_check": held,
+                    "numbers_not_reused": handed_out,
+                    "sealing": sealing,
                 },
             )
     finally:
@@ -365,6 +525,69 @@ def _record_restore(
         conn.execute("PRAGMA journal_mode=DELETE")
     conn.close()
     return stamp.number
+
+
+NEEDS_CHECK = "needs a check: used in records a restore rolled back"
+RESUMED = "goes on, from the verification key"
+KEPT = "goes on, with the key the copy kept"
+STOPPED = "STOPPED: restored without the verification key, later events are not sealed"
+UNSEALED = "not set up in this ledger"
+
+
+def _sealing_after_restore(
+    scratch: Path, name: str, verification_key: bytes | None, without_key: bool
+) -> str:
+    """How the restored ledger will seal; refuses before anything is touched."""
+    engine = make_engine(f"sqlite:///{scratch}", read_only=True)
+    try:
+        with engine.connect() as conn:
+            state = conn.execute(select(SealState.key)).scalar()
+            if state is None:
+                return UNSEALED
+            if state != audit.NO_KEY:
+                return KEPT
+            if verification_key is not None:
+                chain = audit.verify(conn, key=verification_key)
+                if not chain.ok:
+                    raise BackupUnusable(
+                        f"The verification key does not check the seals of {name} "
+                        f"({chain.problem}) Check the key on the key sheet; nothing was "
+                        "changed."
+                    )
+                return RESUMED
+    finally:
+        engine.dispose()
+    if without_key:
+        return STOPPED
+    raise InvalidInput(
+        f"{name} carries no sealing key (no backup does: whoever found one could reseal "
+        "the record from that day on). Give the clinic's verification key from the key "
+        "sheet, so that the restored ledger goes on sealing. If the key sheet is lost, "
+        "restore without it: the records come back, sealing stops there, and the audit "
+        "trail says so.",
+        code="needs_verification_key",
+    )
+
+
+def _hold_rolled_back(conn: Connection, replaced: Replaced, now: datetime) -> list[str]:
+    """Units used in the rolled-back events: held back, never silently unused stock."""
+    if not replaced.used_units:
+        return []
+    found = conn.execute(
+        select(Unit.code).where(Unit.code.in_(replaced.used_units), Unit.status == "in_stock")
+    ).scalars()
+    codes = list(found)
+    if codes:
+        conn.execute(
+            update(Unit)
+            .where(Unit.code.in_(codes))
+            .values(status="quarantined", status_reason=NEEDS_CHECK, status_changed_at=now)
+        )
+    return codes
+
+
+def _seen_ids(replaced: Replaced | None) -> dict[str, int]:
+    return dict(replaced.top_ids) if replaced else {}
 
 
 def _replace(path: Path, scratch: Path) -> None:

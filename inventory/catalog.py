@@ -103,7 +103,7 @@ def add_product(
             raise InvalidInput(
                 f"GTIN {values['gtin']} is already in the catalogue as '{existing}'."
             )
-        now = db.clock.now(conn)
+        now = db.now(conn)
         product_id = conn.execute(
             insert(Product).values(**values, created_at=now).returning(Product.id)
         ).scalar_one()
@@ -128,7 +128,7 @@ def set_reorder_level(db: Database, gtin: str, level: int, *, by: Actor) -> Prod
         conn.execute(update(Product).where(Product.id == product.id).values(reorder_level=level))
         audit.record(
             conn,
-            at=db.clock.now(conn),
+            at=db.now(conn),
             by=by,
             action="set_reorder_level",
             entity="product",

@@ -1,21 +1,25 @@
 """One engine per process, short transactions, the same rules on SQLite and PostgreSQL.
 
 Writes are serialised: SQLite takes its write lock at BEGIN (``BEGIN IMMEDIATE``), and
-PostgreSQL takes one transaction-scoped advisory lock first. So the audit chain has
-one order, and a time read inside the transaction is later than every committed event.
+PostgreSQL first locks the one row of ``ledger_lock`` (``SELECT ... FOR UPDATE``). So the
+audit chain has one order, and a time read inside the transaction is later than every
+committed event. A row lock needs UPDATE privilege on the table: the inspector's
+read-only login cannot take it, where any login could take an advisory lock and stop
+every workstation's writes.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -27,9 +31,11 @@ from inventory.errors import (
     DatabaseReadOnly,
     DiskFull,
 )
+from inventory.models import AuditEvent
+from inventory.rawsql import Raw, Statement
 
-# Any constant works; it names "the ledger's write lock" among advisory locks.
-WRITE_LOCK_KEY = 0x51E21E
+# The ledger's write lock on PostgreSQL: the one row of ledger_lock (migration 0099).
+WRITE_LOCK_SQL = "SELECT id FROM ledger_lock WHERE id = 1 FOR UPDATE"
 # How long a workstation waits for a lock held by another before saying so.
 LOCK_TIMEOUT_S = 3.0
 
@@ -117,33 +123,73 @@ def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
     return engine
 
 
+_NEWEST = Statement(
+    select(AuditEvent.__table__.c.at).order_by(AuditEvent.__table__.c.id.desc()).limit(1)
+)
+
+
+def ledger_time(conn: Connection, clock: Clock) -> datetime:
+    """The clock, but on SQLite never earlier than the newest event (Database.now)."""
+    at = clock.now(conn)
+    if conn.dialect.name == "sqlite":
+        newest = Raw(conn).one(_NEWEST)
+        if newest is not None and newest[0] is not None and newest[0] > at:
+            return newest[0]
+    return at
+
+
+HEAD_INFO = "ledger_head"  # set by the audit writer: (number, hash) of its newest event
+IDS_INFO = "ledger_ids"  # set by inventory.ids: receipt and session numbers handed out
+
+
 @dataclass
 class Database:
-    """The ledger's database: an engine, a clock, and the clinic's settings cache."""
+    """The ledger's database: an engine, a clock, and where it says what it last wrote."""
 
     engine: Engine
     clock: Clock = field(default_factory=DatabaseClock)
     read_only: bool = False
+    read_only_reason: str | None = None
+    """Why nothing can be written (shown when a write is refused), when it is known."""
+    on_commit: Callable[[int, str, dict[str, int] | None], None] | None = None
+    """Told the newest event (number, hash) and the numbers handed out, after each commit
+    that wrote an event (inventory.lost_writes, inventory.key_erasure)."""
+    on_dispose: list[Callable[[], None]] = field(default_factory=list)
+    """Run when the ledger is closed, before its connections go (inventory.key_erasure)."""
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def now(self, conn: Connection) -> datetime:
+        """Ledger time: the clock, but on SQLite never earlier than the newest event.
+
+        A PC clock set back cannot make times run backwards, nor an expired unit usable:
+        expiry is checked against this time. (PostgreSQL uses its server's clock.)
+        """
+        return ledger_time(conn, self.clock)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction: commit on success, roll back on any error."""
         if self.read_only:
             raise DatabaseReadOnly(
-                "This database is open read-only, so nothing can be changed here. "
+                self.read_only_reason
+                or "This database is open read-only, so nothing can be changed here. "
                 "Nothing was saved."
             )
         with translate_db_errors(), self.engine.connect() as conn:
             conn = conn.execution_options(ledger_write=True)
+            for stale in (HEAD_INFO, IDS_INFO):  # left by a transaction that rolled back
+                conn.info.pop(stale, None)
             with conn.begin():
                 if self.dialect == "postgresql":
-                    conn.execute(text(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'"))
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                    _lock_for_writing(conn)
                 yield conn
+            head = conn.info.pop(HEAD_INFO, None)
+            handed_out = conn.info.pop(IDS_INFO, None)
+        if head is not None and self.on_commit is not None:
+            self.on_commit(*head, handed_out)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -152,7 +198,23 @@ class Database:
             yield conn
 
     def dispose(self) -> None:
+        closers, self.on_dispose = self.on_dispose, []
+        for close in closers:
+            close()
         self.engine.dispose()
+
+
+def _lock_for_writing(conn: Connection) -> None:
+    """Take the ledger's write lock (PostgreSQL), waiting at most LOCK_TIMEOUT_S."""
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_S * 1000)}ms'")
+    if conn.exec_driver_sql(WRITE_LOCK_SQL).first() is None:
+        # Without its row the lock would lock nothing and writes would interleave.
+        raise DatabaseProblem(
+            "The ledger's write lock (the row of table ledger_lock) is missing, so nothing "
+            "can be saved safely. Nothing was saved. Restore the latest backup, or ask the "
+            "clinic's IT person to check the database.",
+            code="lock_missing",
+        )
 
 
 @contextmanager

@@ -19,12 +19,12 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from inventory import audit
 from inventory.access import SYSTEM
 from inventory.backup import backup_folder, daily_backup, list_backups
-from inventory.clock import show_local
+from inventory.clock import Clock, show_local
 from inventory.db import (
     LOCK_TIMEOUT_S,
     Database,
@@ -124,8 +124,7 @@ def damaged_sentence(path: Path, what: str) -> str:
     else:
         where = f"No backups were found in {backup_folder(path)}."
     return (
-        f"{path.name} {what}. Nothing was changed. {where} Restore the newest one that "
-        "is usable."
+        f"{path.name} {what}. Nothing was changed. {where} Restore the newest one that is usable."
     )
 
 
@@ -153,6 +152,14 @@ def quick_check(path: Path) -> None:
         )
 
 
+def clock_behind(conn: Connection, clock: Clock) -> datetime | None:
+    """The newest record's time when this computer's clock is behind it, else None."""
+    newest = conn.execute(select(func.max(AuditEvent.at))).scalar()
+    if newest is None or clock.now(conn) >= newest - CLOCK_SLACK:
+        return None
+    return newest
+
+
 def clock_warning(db: Database) -> str | None:
     """A sentence if this computer's clock is behind the newest record, else None.
 
@@ -160,15 +167,16 @@ def clock_warning(db: Database) -> str | None:
     both times), so an inspector can tell why later times run backwards.
     """
     with db.read() as conn:
-        newest = conn.execute(select(func.max(AuditEvent.at))).scalar()
+        newest = clock_behind(conn, db.clock)
         now = db.clock.now(conn)
         tz = clinic_tz(conn)
-    if newest is None or now >= newest - CLOCK_SLACK:
+    if newest is None:
         return None
     sentence = (
         f"This computer's clock says {show_local(now, tz)}, but the ledger already has a "
         f"record from {show_local(newest, tz)}. Set the correct date and time: until then, "
-        "new records get times earlier than older ones. You can keep working."
+        "new records carry the time of the newest one (the ledger's time never runs "
+        "backwards) and expiry is checked against it. You can keep working."
     )
     if db.read_only:
         return sentence
@@ -191,11 +199,11 @@ def _record_clock_behind(db: Database, newest: datetime) -> None:
         ).scalar()
         if last is not None and json.loads(last).get("newest_record") == newest_text:
             return
-        now = db.clock.now(conn)
-        new = {"computer_time": now.astimezone(UTC).isoformat(), "newest_record": newest_text}
+        wall = db.clock.now(conn)
+        new = {"computer_time": wall.astimezone(UTC).isoformat(), "newest_record": newest_text}
         audit.record(
             conn,
-            at=now,
+            at=db.now(conn),  # ledger time: the record itself never runs backwards
             by=SYSTEM,
             action="clock_behind",
             entity="clock",

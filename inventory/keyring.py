@@ -184,9 +184,7 @@ def new_keyring(signing_key_der: bytes) -> Keyring:
     return Keyring(ring | {"signing": signing_key_der})
 
 
-def wrapped_for(
-    ring: Keyring, names: Iterable[str], kek: bytes, holder: str
-) -> Mapping[str, str]:
+def wrapped_for(ring: Keyring, names: Iterable[str], kek: bytes, holder: str) -> Mapping[str, str]:
     """Each of ``names`` that ``ring`` holds, wrapped under ``kek`` for ``holder``."""
     return {
         name: wrap(kek, ring.get(name), holder=holder, name=name)

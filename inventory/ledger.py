@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from inventory import health, schema
+from inventory import health, key_erasure, lost_writes, protections, schema
 from inventory.clock import Clock, DatabaseClock
 from inventory.db import (
     Database,
@@ -28,6 +28,16 @@ from inventory.roles import can_write
 def resolve_url(url: str | None) -> str:
     """--db, then STERILE_LEDGER_DB, then the SQLite file in the data directory."""
     return url or env_database_url() or default_database_url()
+
+
+def _both(
+    watch: lost_writes.Watch, eraser: key_erasure.KeyEraser
+) -> Callable[[int, str, dict[str, int] | None], None]:
+    def after_commit(events: int, digest: str, handed_out: dict[str, int] | None) -> None:
+        watch(events, digest, handed_out)
+        eraser.soon()
+
+    return after_commit
 
 
 def open_ledger(
@@ -62,12 +72,24 @@ def open_ledger(
                 )
         with translate_db_errors(), engine.connect() as conn:
             writable = can_write(conn)
+            missing = protections.missing_guards(conn)
         db = Database(
             engine=engine,
             clock=clock or DatabaseClock(),
-            read_only=read_only_reason is not None or not writable,
+            read_only=read_only_reason is not None or not writable or bool(missing),
+            read_only_reason=protections.unguarded_sentence(missing) if missing else None,
         )
-        notes = health.after_open(db, path, read_only_reason)
+        notes = [protections.unguarded_sentence(missing)] if missing else []
+        if path is not None and not db.read_only:
+            watch = lost_writes.Watch(db, path)
+            lost = lost_writes.check(db, path)
+            eraser = key_erasure.KeyEraser(path)
+            db.on_commit = _both(watch, eraser)
+            db.on_dispose.append(eraser.close)
+            if lost:
+                notes.append(lost)
+            watch.note_current()
+        notes += health.after_open(db, path, read_only_reason)
     except BaseException:
         engine.dispose()
         raise

@@ -201,6 +201,58 @@ class AuditEvent(Base):
     new_values: Mapped[str] = mapped_column(Text, default="null")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    row_table: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    """The record this event created or changed, and the SHA-256 of its content then:
+    ``audit verify`` checks both ways that rows and events agree (inventory.bindings)."""
+    row_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    row_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    seal: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """HMAC of the event hash under the sealing key of its position (inventory.seal)."""
+
+
+class SealState(Base):
+    """Where the forward-secure seal stands: the key for the next event, and nothing older."""
+
+    __tablename__ = "seal_state"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_sealed: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(BigInteger)
+    """The number of the last sealed event; ``key`` seals event position + 1."""
+    key: Mapped[str] = mapped_column(String(64))
+
+
+class IdFloor(Base):
+    """The lowest number a new receipt or session may take: numbers are never reused,
+    even after a restore or a lost write put older rows back (labels would collide)."""
+
+    __tablename__ = "id_floor"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class BoundFrom(Base):
+    """The first row of each bound table written with its binding (an upgraded ledger's
+    older rows were written before events carried bindings)."""
+
+    __tablename__ = "bound_from"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    first_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class Box(Base):
+    """A box (pack) that carried its own serial: received once, ever."""
+
+    __tablename__ = "box"
+    __table_args__ = (UniqueConstraint("product_id", "serial"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    serial: Mapped[str] = mapped_column(String(20))
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipt.id"))
 
 
 class Setting(Base):
@@ -210,3 +262,16 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class LedgerLock(Base):
+    """The ledger's write lock on PostgreSQL: one row, locked FOR UPDATE by every write.
+
+    A row lock needs UPDATE privilege, so a read-only login cannot take it (inventory.db).
+    The row is never changed or removed; triggers refuse both.
+    """
+
+    __tablename__ = "ledger_lock"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -74,6 +74,7 @@ class Raw:
     """A driver cursor on the connection of ``conn``'s current transaction."""
 
     def __init__(self, conn: Connection) -> None:
+        self.conn = conn
         self.dialect = conn.dialect.name
         self.postgres = self.dialect == "postgresql"
         self.cursor = conn.connection.cursor()

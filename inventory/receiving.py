@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select
 from inventory import audit
 from inventory.access import Actor
 from inventory.barcode import Scan, parse_for_receiving, unit_code_text
+from inventory.bindings import binding
 from inventory.catalog import ProductInfo, product_by_gtin
 from inventory.clock import clinic_tz, is_expired
 from inventory.db import Database
@@ -27,7 +28,8 @@ from inventory.errors import (
     LotExpiryConflict,
     UnknownProduct,
 )
-from inventory.models import Lot, Receipt, Unit
+from inventory.ids import next_id
+from inventory.models import Box, Lot, Receipt, Unit
 from inventory.text import clean
 
 MAX_UNITS_PER_SCAN = 10_000
@@ -113,17 +115,17 @@ def check_boxes(
         seen_lots[(product.id, scan.lot)] = scan.expiry  # type: ignore[assignment]
         if _unit_serial(scan) is not None:
             seen_serials.add((product.id, scan.serial))  # type: ignore[arg-type]
+        elif scan.serial is not None:
+            seen_serials.add((product.id, f"box:{scan.serial}"))
         checks.append(BoxCheck(scan, product, count))
     return checks
 
 
-def preview(
-    db: Database, scans: Sequence[Scan], *, units: int | None = None
-) -> list[BoxCheck]:
+def preview(db: Database, scans: Sequence[Scan], *, units: int | None = None) -> list[BoxCheck]:
     """The checks of :func:`check_boxes` in one read transaction, for a screen."""
     _check_override(units)
     with db.read() as conn:
-        return check_boxes(conn, scans, now=db.clock.now(conn), tz=clinic_tz(conn), units=units)
+        return check_boxes(conn, scans, now=db.now(conn), tz=clinic_tz(conn), units=units)
 
 
 def receive(
@@ -145,21 +147,21 @@ def receive(
     invoice = clean(invoice, "invoice number", max_len=100, required=False)
     parsed = [parse_for_receiving(text, separator=separator) for text in scans]
     with db.write() as conn:
-        now = db.clock.now(conn)
+        now = db.now(conn)
         checks = check_boxes(conn, parsed, now=now, tz=clinic_tz(conn), units=units)
         for check in checks:
             if check.problem is not None:
                 raise check.problem
+        values = {
+            "supplier": supplier,
+            "invoice": invoice,
+            "received_by": by.name,
+            "received_by_id": by.staff_id or None,
+            "received_at": now,
+        }
+        wanted = {"id": chosen} if (chosen := next_id(conn, Receipt.__table__)) else {}
         receipt_id = conn.execute(
-            insert(Receipt)
-            .values(
-                supplier=supplier,
-                invoice=invoice,
-                received_by=by.name,
-                received_by_id=by.staff_id,
-                received_at=now,
-            )
-            .returning(Receipt.id)
+            insert(Receipt).values(**values, **wanted).returning(Receipt.id)
         ).scalar_one()
         audit.record(
             conn,
@@ -169,6 +171,7 @@ def receive(
             entity="receipt",
             entity_id=receipt_id,
             new={"supplier": supplier, "invoice": invoice},
+            row=binding("receipt", receipt_id, values),
         )
         lines: list[ReceivedLine] = []
         next_seq = 1
@@ -176,6 +179,12 @@ def receive(
             scan, product, count = check.scan, check.product, check.units
             assert product is not None and count is not None and scan.expiry is not None
             lot_id = _lot_id(conn, product, scan, now)
+            if scan.is_pack and scan.serial is not None:  # the box itself: received once
+                conn.execute(
+                    insert(Box).values(
+                        product_id=product.id, serial=scan.serial, receipt_id=receipt_id
+                    )
+                )
             codes = [unit_code_text(receipt_id, next_seq + i) for i in range(count)]
             next_seq += count
             conn.execute(
@@ -289,6 +298,17 @@ def _check_box(
             raise LotExpiryConflict(
                 f"Lot {scan.lot} of GTIN {product.gtin} is recorded as produced on "
                 f"{row.production.isoformat()}, but this box says {scan.production.isoformat()}."
+            )
+    if scan.is_pack and scan.serial is not None:
+        box = conn.execute(
+            select(Box.receipt_id).where(Box.product_id == product.id, Box.serial == scan.serial)
+        ).scalar()
+        if box is not None or (product.id, f"box:{scan.serial}") in seen_serials:
+            first = f"receipt {box}" if box is not None else "this delivery"
+            raise InvalidInput(
+                f"The box with serial {scan.serial} of GTIN {product.gtin} was already "
+                f"received on {first}; a box is received once. Check the box: its units "
+                "are already on the shelf."
             )
     serial = _unit_serial(scan)
     if serial is None:

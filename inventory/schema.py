@@ -65,10 +65,10 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> SchemaState:
     before = state(engine)
     if before.up_to_date:
         return before
-    if not _may_migrate(engine):
+    refusal = _may_not_migrate(engine)
+    if refusal is not None:
         raise DatabaseProblem(
-            f"This database needs an update to schema {before.head}, but this login may only "
-            "read it. Start Sterile Ledger once with the clinic's own login to update it.",
+            f"This database needs an update to schema {before.head}, but {refusal}.",
             code="read_only",
         )
     path = sqlite_path(str(engine.url))
@@ -100,10 +100,30 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> SchemaState:
     return state(engine)
 
 
-def _may_migrate(engine: Engine) -> bool:
+def _may_not_migrate(engine: Engine) -> str | None:
+    """Why this login may not change the schema, or None when it may.
+
+    On PostgreSQL the migrations run as the ledger's owner role (inventory.pg_roles): the
+    workstations' app login owns nothing, so it can neither migrate nor disable a trigger.
+    """
     if engine.dialect.name != "postgresql":
-        return True
+        return None
     with engine.connect() as conn:
-        return conn.exec_driver_sql(
-            "SELECT current_setting('default_transaction_read_only') = 'off'"
-        ).scalar_one()
+        read_only, owner = conn.exec_driver_sql(
+            "SELECT current_setting('default_transaction_read_only') = 'on', "
+            # the owner (or the administrator) owns every table and may create new ones
+            "has_schema_privilege(current_schema(), 'CREATE') AND NOT EXISTS ("
+            " SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
+            " AND NOT pg_has_role(current_user, tableowner, 'USAGE'))"
+        ).one()
+    if read_only:
+        return (
+            "this login may only read it. Start Sterile Ledger once with the clinic's own "
+            "login (the owner role) to update it"
+        )
+    if not owner:
+        return (
+            "this login may not change the schema: start Sterile Ledger once as the "
+            "owner role to update it"
+        )
+    return None

@@ -40,7 +40,7 @@ def new_verification_key() -> bytes:
 
 def seal(key: bytes, event_hash: str) -> str:
     """The seal of one event under the key of its position."""
-    return hmac.new(key, event_hash.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, event_hash.encode("ascii"), "sha256").hex()
 
 
 def evolve(key: bytes) -> bytes:

@@ -97,7 +97,7 @@ def set_value(db: Database, key: str, value: str, *, by: Actor) -> None:
             conn.execute(Setting.__table__.update().where(Setting.key == key).values(value=value))
         audit.record(
             conn,
-            at=db.clock.now(conn),
+            at=db.now(conn),
             by=by,
             action="set",
             entity="setting",

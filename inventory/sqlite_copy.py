@@ -21,12 +21,18 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BACKUP_STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
-def copy_checked(source: Path, target: Path, *, check: str = "quick_check") -> list[str]:
+def copy_checked(
+    source: Path, target: Path, *, check: str = "quick_check", keep_sealing_key: bool = False
+) -> list[str]:
     """Copy ``source`` into ``target`` and run SQLite's ``check`` on the copy.
 
     Returns what the check found (``["ok"]`` for a sound copy). The copy is a single
     file (rollback journal), so it can be read from a read-only stick or folder.
     Driver errors (a damaged source) propagate as ``sqlite3.DatabaseError``.
+
+    A copy carries no sealing key (unless ``keep_sealing_key``, for a restore's own
+    scratch copy): whoever found the key of a backup's time could reseal every event
+    after it. A restore gives the key back from the clinic's verification key.
     """
     src = sqlite3.connect(read_only_uri(source), uri=True, timeout=LOCK_TIMEOUT_S)
     try:
@@ -34,11 +40,25 @@ def copy_checked(source: Path, target: Path, *, check: str = "quick_check") -> l
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")
+            if not keep_sealing_key:
+                forget_sealing_key(dst)
             return [row[0] for row in dst.execute(f"PRAGMA {check}(5)")]
         finally:
             dst.close()
     finally:
         src.close()
+
+
+def forget_sealing_key(conn: sqlite3.Connection) -> None:
+    """Blank a copy's kept sealing key (inventory.audit.writer.NO_KEY), bytes zeroed."""
+    has = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seal_state'"
+    ).fetchone()
+    if has is None:
+        return
+    conn.execute("PRAGMA secure_delete=ON")  # the old bytes are overwritten, not left free
+    with conn:
+        conn.execute("UPDATE seal_state SET key = ''")
 
 
 def backup_sqlite(path: Path, folder: Path, label: str, *, now: datetime | None = None) -> Path:

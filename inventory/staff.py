@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, MetaData, Table, delete, func, insert, inspect, select, update
 
-from inventory import audit
+from inventory import audit, seal
 from inventory.access import Actor, NotAllowed
 from inventory.db import Database
 from inventory.errors import InvalidInput, LedgerError, NotFound
@@ -117,19 +117,26 @@ class SignedIn:
     def sentence(self) -> str:
         if not self.failures_before:
             return f"Signed in as {self.actor.name}."
-        tries = "was 1 failed sign-in" if self.failures_before == 1 else (
-            f"were {self.failures_before} failed sign-ins"
+        tries = (
+            "was 1 failed sign-in"
+            if self.failures_before == 1
+            else (f"were {self.failures_before} failed sign-ins")
         )
         return f"Signed in as {self.actor.name}. There {tries} for this name before this one."
 
 
 @dataclass(frozen=True)
 class ClinicSetup:
-    """What setup made: the first manager, signed in, and the codes shown only once."""
+    """What setup made: the first manager, signed in, and the codes shown only once.
+
+    ``verification_key`` checks the audit trail's seals (inventory.seal): it is kept by
+    nobody but the people it is given to, never in the ledger.
+    """
 
     actor: Actor
     recovery_code: str
     fingerprint: str
+    verification_key: str
 
 
 _COLUMNS = [getattr(Staff, f) for f in StaffInfo.__dataclass_fields__]
@@ -190,6 +197,7 @@ def setup_clinic(
     ring: Keyring | None = None,
     certificate_der: bytes | None = None,
     recovery_code: str | None = None,
+    verification_key: bytes | None = None,
 ) -> ClinicSetup:
     """Create the first manager and the clinic's keys, once, in one transaction.
 
@@ -215,7 +223,7 @@ def setup_clinic(
             ring = new_keyring(key_der)
         else:
             cert_der = certificate_der
-        now = db.clock.now(conn)
+        now = db.now(conn)
         staff_id = _insert_account(conn, name, "manager", password, None, now, None)
         actor = Actor(staff_id, name, "manager", None, ring)
         _wrap(conn, ring, SECRETS, holder(staff_id), password)
@@ -224,6 +232,8 @@ def setup_clinic(
         conn.execute(insert(Setting).values(key=CERTIFICATE_KEY, value=b64(cert_der)))
         converted = _encrypt_legacy_clients(conn, ring)
         dropped = conn.execute(delete(Setting).where(Setting.key == LEGACY_PSEUDONYM_KEY))
+        verification = verification_key or seal.new_verification_key()
+        audit.start_sealing(conn, verification)  # the setup event is the first sealed
         audit.record(
             conn,
             at=now,
@@ -236,13 +246,14 @@ def setup_clinic(
                 "signing_certificate_sha256": fingerprint(cert_der),
                 "signing_key": "carried over" if legacy else "new",
                 "recovery_code": "made (shown once, not stored)",
+                "verification_key": "made (shown once, not stored): seals start here",
                 "client_references_encrypted": converted,
                 "clear_pseudonym_secret_removed": bool(dropped.rowcount),
             },
         )
     if legacy and legacy_signing_folder is not None:
         _remove_legacy_key(legacy_signing_folder)
-    return ClinicSetup(actor, code, fingerprint(cert_der))
+    return ClinicSetup(actor, code, fingerprint(cert_der), seal.key_text(verification))
 
 
 def _encrypt_legacy_clients(conn: Connection, ring: Keyring) -> int:
@@ -308,7 +319,7 @@ def add_staff(
     with db.write() as conn:
         if conn.execute(select(Staff.id).where(Staff.name_key == name_key(name))).first():
             raise InvalidInput(f"There is already a staff account called '{name}'.")
-        now = db.clock.now(conn)
+        now = db.now(conn)
         staff_id = _insert_account(conn, name, role, password, depth, now, by.staff_id)
         _wrap(conn, by.keys, HELD_BY_ROLE[role], holder(staff_id), password)
         audit.record(
@@ -335,7 +346,7 @@ def deactivate(db: Database, name: str, *, by: Actor) -> StaffInfo:
                 f"{person.name} is the last active manager: add another manager first, "
                 "so someone can still manage the clinic."
             )
-        now = db.clock.now(conn)
+        now = db.now(conn)
         conn.execute(
             update(Staff).where(Staff.id == person.id).values(active=False, deactivated_at=now)
         )
@@ -364,7 +375,7 @@ def reset_password(db: Database, name: str, new_password: str, *, by: Actor) -> 
         _set_password(conn, person, new_password, by.keys)
         audit.record(
             conn,
-            at=db.clock.now(conn),
+            at=db.now(conn),
             by=by,
             action="reset_password",
             entity="staff",
@@ -385,7 +396,7 @@ def change_password(db: Database, old_password: str, new_password: str, *, by: A
         _set_password(conn, staff_by_id(conn, by.staff_id), new_password, by.keys)
         audit.record(
             conn,
-            at=db.clock.now(conn),
+            at=db.now(conn),
             by=by,
             action="change_password",
             entity="staff",
@@ -404,7 +415,7 @@ def set_max_depth(
         conn.execute(update(Staff).where(Staff.id == person.id).values(max_depth_um=depth))
         audit.record(
             conn,
-            at=db.clock.now(conn),
+            at=db.now(conn),
             by=by,
             action="set_max_depth",
             entity="staff",
@@ -428,7 +439,7 @@ def recover(db: Database, recovery_code: str, *, name: str, new_password: str) -
         actor = Actor(person.id, person.name, person.role, person.max_depth_um, ring)
         audit.record(
             conn,
-            at=db.clock.now(conn),
+            at=db.now(conn),
             by=actor,
             action="recovery_code_used",
             entity="staff",
@@ -454,7 +465,7 @@ def sign_in(db: Database, name: str, password: str, *, record: bool = True) -> S
                 "This ledger has no staff accounts yet. Create the clinic's first manager."
             )
         guard = conn.execute(select(SignInGuard).where(SignInGuard.name_key == key)).first()
-        now = db.clock.now(conn)
+        now = db.now(conn)
         row = conn.execute(select(Staff).where(Staff.name_key == key)).first()
     failures = guard.failures if guard else 0
     if guard is not None:
@@ -494,7 +505,7 @@ def sign_in(db: Database, name: str, password: str, *, record: bool = True) -> S
             if record or failures:
                 audit.record(
                     conn,
-                    at=db.clock.now(conn),
+                    at=db.now(conn),
                     by=actor,
                     action="sign_in",
                     entity="staff",
@@ -517,7 +528,7 @@ def _record_failure(db: Database, name: str, key: str, failures: int) -> None:
         return
     tried = (name or "").strip()[:60] or "(empty)"
     with db.write() as conn:
-        now = db.clock.now(conn)
+        now = db.now(conn)
         if conn.execute(select(SignInGuard.name_key).where(SignInGuard.name_key == key)).first():
             conn.execute(
                 update(SignInGuard)
@@ -622,4 +633,3 @@ def _active_managers(conn: Connection) -> int:
         .select_from(Staff)
         .where(Staff.role == "manager", Staff.active.is_(True))
     ).scalar_one()
-

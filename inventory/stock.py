@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from inventory.barcode import normalise_gtin
 from inventory.catalog import mm_text
 from inventory.clock import Clock, DatabaseClock, local_date
+from inventory.db import ledger_time
 from inventory.errors import InvalidInput
 from inventory.listing import Listing, contains
 from inventory.models import UNIT_STATUSES, Lot, Product, Unit
@@ -50,11 +51,11 @@ class StockContext:
 
 def stock_context(conn: Connection, clock: Clock) -> StockContext:
     tz = clinic_tz(conn)
-    return StockContext(tz, local_date(clock.now(conn), tz))
+    return StockContext(tz, local_date(ledger_time(conn, clock), tz))
 
 
 def expiry_state(expiry: date | None, today: date | None) -> str | None:
-    """"expired" after its day, "soon" within 30 days, else None: one reading everywhere."""
+    """ "expired" after its day, "soon" within 30 days, else None: one reading everywhere."""
     if expiry is None or today is None:
         return None
     if expiry < today:
@@ -242,4 +243,3 @@ LOTS = Listing(
     keyset=False,  # grouped: LIMIT/OFFSET (a lot list stays short)
     context=lambda conn, clock: stock_context(conn, clock),
 )
-

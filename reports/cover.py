@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
@@ -11,6 +12,9 @@ from inventory.clock import show_local
 from inventory.settings import ClinicSettings
 from reports.data import Period
 from reports.pdf_writer import MUTED, FormRef, PdfReport
+
+if TYPE_CHECKING:
+    from reports.tree import ExportTree
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class ReportInfo:
     version: str
     fingerprint: str
     with_client_names: bool = False
+    tree: ExportTree | None = None  # the signed audit tree head (reports.tree)
 
     @property
     def period_text(self) -> str:
@@ -52,7 +57,7 @@ class ReportInfo:
 
     def summary_rows(self) -> list[tuple[str, str]]:
         """The facts of the cover, also the first CSV section (``summary``)."""
-        return [
+        rows = [
             ("report", self.kind),
             ("clinic_name", self.clinic.clinic_name),
             ("licence_number", self.clinic.licence_number),
@@ -69,6 +74,7 @@ class ReportInfo:
             if self.kind == "compliance"
             else []
         )
+        return rows + (self.tree.summary_rows() if self.tree is not None else [])
 
 
 def cover(doc: PdfReport, info: ReportInfo, counts: list[tuple[str, str]]) -> list[Flowable]:
@@ -86,6 +92,19 @@ def cover(doc: PdfReport, info: ReportInfo, counts: list[tuple[str, str]]) -> li
     ]
     if info.kind == "compliance":
         facts.insert(6, ("Clients", info.clients_text))
+    if info.tree is not None:
+        from reports.tree import PURPOSE
+
+        head = info.tree.head
+        facts += [
+            (
+                "Audit tree head",
+                f"{head.size} events, at {head.at_utc}, signed with the signing key above. "
+                + PURPOSE,
+            ),
+            ("Tree root (SHA-256)", head.root),
+            ("Previous export's head", info.tree.note),
+        ]
     label_width = 130.0
     key_table = doc.small_table(None, facts, [label_width, width - label_width], size=9)
     left_width = min(340.0, width * 0.55)
@@ -104,6 +123,18 @@ def cover(doc: PdfReport, info: ReportInfo, counts: list[tuple[str, str]]) -> li
             "above. The CSV manifest carries the same data digest as this page. PDF readers "
             "show the signature as made by an unknown issuer, because the clinic signs its "
             "own reports: compare the fingerprint.",
+            8,
+            color=MUTED,
+        ),
+        Spacer(1, 8),
+        p("Checking this report against an earlier one", 9, bold=True),
+        Spacer(1, 2),
+        p(
+            "Run python main.py verify NEW.pdf --previous OLD.pdf with this report as NEW and "
+            "an earlier report of this clinic as OLD (PDFs or CSV manifests). It proves that "
+            "everything the earlier report showed is still in the record, unchanged, and "
+            "names the first event that differs if not. It needs no server and no trust in "
+            "the clinic: only the two files.",
             8,
             color=MUTED,
         ),

@@ -2,8 +2,11 @@
 
 This is the API the command line and the desktop app call. Files are written as
 ``*.partial`` first; only a finished, signed export is renamed into place, in the same
-write transaction that records the export (with its digests) in the audit trail. A
-cancelled or failed export leaves no file behind.
+write transaction that records the export (with its digests and its signed audit tree
+head) in the audit trail. A cancelled or failed export leaves no file behind.
+
+Every export carries the audit trail's signed tree head, a consistency proof from the
+previous recorded export's head, and the tree's leaves (``reports.tree``).
 
 Each report builds itself (``reports.compliance.build``, ``reports.usage.build``) from the
 shared steps and writers of ``reports.pipeline``. Importing this module is cheap: the
@@ -14,6 +17,7 @@ export, so the desktop app can import this API at start-up.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     from reports.cover import ReportInfo
     from reports.pdf_writer import PdfReport
     from reports.signing import ClinicKey
+    from reports.tree import ExportTree
 
 __all__ = ["KINDS", "ExportCancelled", "ExportResult", "export_compliance", "export_usage"]
 
@@ -57,6 +62,11 @@ class ExportResult:
     counts: dict[str, int]  # rows per section
     digest: str  # SHA-256 of the report data (as printed on the cover)
     fingerprint: str = ""  # the signing key's SHA-256 fingerprint (as on the cover)
+    leaves_file: Path | None = None  # the audit tree's leaves beside the CSVs
+    tree_size: int = 0  # the signed tree head: events covered
+    tree_root: str = ""  # and their Merkle root (hex)
+    previous_tree_size: int | None = None  # the previous export's head it proves against
+    consistent_with_previous: bool | None = None  # None: no earlier export
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -67,6 +77,13 @@ class ExportResult:
             "counts": self.counts,
             "digest": self.digest,
             "signing_key_fingerprint": self.fingerprint,
+            "audit_tree": {
+                "tree_size": self.tree_size,
+                "root_sha256": self.tree_root,
+                "leaves_file": str(self.leaves_file) if self.leaves_file else None,
+                "previous_tree_size": self.previous_tree_size,
+                "consistent_with_previous": self.consistent_with_previous,
+            },
         }
 
 
@@ -122,6 +139,7 @@ def _export(
     from reports.cover import ReportInfo
     from reports.data import Period, begin_snapshot
     from reports.signing import clinic_key
+    from reports.tree import build as build_tree
 
     report = compliance if kind == "compliance" else usage
     with db.read() as conn:
@@ -141,12 +159,15 @@ def _export(
                 report.TITLE,
                 settings,
                 period,
-                db.clock.now(conn),
+                db.now(conn),
                 by.name,
                 __version__,
                 key.fingerprint,
                 with_client_names,
             )
+            steps.phase(0.01, "Signing the audit tree head")
+            tree = build_tree(conn, key, info.generated_at)  # this snapshot's every event
+            info = dataclasses.replace(info, tree=tree)
             if targets.pdf is not None:
                 writers.doc = _open_pdf(
                     info, report.PAGESIZE, targets.temp(targets.pdf, ".unsigned")
@@ -158,8 +179,9 @@ def _export(
         digests = writers.close()
         digest = data_digest(digests)
         steps.phase(0.92, "Signing")
-        signed = _finish_pdf(writers.doc, targets, info, key, digest)
-        manifest_temp = _write_manifest(targets, info, key, digest, writers, counts)
+        signed = _finish_pdf(writers.doc, targets, info, key, digest, tree)
+        leaves = _write_leaves(targets, tree)
+        manifest_temp = _write_manifest(targets, info, key, digest, writers, counts, tree)
         result = ExportResult(
             kind,
             targets.pdf,
@@ -168,8 +190,15 @@ def _export(
             counts,
             digest,
             key.fingerprint,
+            leaves[1] if leaves else None,
+            tree.head.size,
+            tree.head.root,
+            tree.previous.size if tree.previous else None,
+            tree.consistent,
         )
-        _record_and_place(db, result, info, targets, signed, manifest_temp, writers, by)
+        _record_and_place(
+            db, result, info, targets, signed, manifest_temp, writers, by, tree, leaves
+        )
         targets.clean()  # the unsigned PDF; everything else was moved into place
     except BaseException:
         writers.abort()
@@ -196,20 +225,29 @@ def _open_pdf(info: ReportInfo, pagesize: tuple[float, float], path: Path) -> Pd
 
 
 def _finish_pdf(
-    doc: PdfReport | None, targets: Targets, info: ReportInfo, key: ClinicKey, digest: str
+    doc: PdfReport | None,
+    targets: Targets,
+    info: ReportInfo,
+    key: ClinicKey,
+    digest: str,
+    tree: ExportTree,
 ) -> Path | None:
     if doc is None or targets.pdf is None:
         return None
     from reports.signing import sign_pdf
+    from reports.tree import embed_in_pdf
 
     doc.c.setSubject(
         f"Sterile Ledger {info.kind} report; data digest {digest}; signing key {key.fingerprint}"
     )
     try:
         doc.finish(digest)
+        # The tree head, proof and leaves go in before signing: the signature covers them.
+        embedded = targets.temp(targets.pdf, ".embedded")
+        embed_in_pdf(Path(doc.c._filename), embedded, tree)
         signed = targets.temp(targets.pdf)
         sign_pdf(
-            Path(doc.c._filename),
+            embedded,
             signed,
             key,
             reason=f"{info.title} {info.period_text}, data digest {digest}",
@@ -229,6 +267,7 @@ def _write_manifest(
     digest: str,
     writers: Writers,
     counts: dict[str, int],
+    tree: ExportTree,
 ) -> Path | None:
     final = targets.manifest
     if final is None:
@@ -259,10 +298,32 @@ def _write_manifest(
         "data_digest_rule": "SHA-256 of one line per file, in this order: "
         "'<section> <sha256 of the file>' followed by a newline",
         "files": files,
+        "audit_tree": tree.document(_leaves_name(targets)),
     }
     temp = targets.temp(final)
     write_manifest(temp, body, key)
     return temp
+
+
+def _leaves_name(targets: Targets) -> str:
+    from reports.tree import LEAVES_SUFFIX
+
+    return f"{targets.prefix}{LEAVES_SUFFIX}"
+
+
+def _write_leaves(targets: Targets, tree: ExportTree) -> tuple[Path, Path] | None:
+    """The leaves file beside the CSVs: (temporary path, final path)."""
+    if targets.csv_dir is None:
+        return None
+    final = targets.csv_dir / _leaves_name(targets)
+    temp = targets.temp(final)
+    try:
+        temp.write_bytes(tree.leaves)
+    except OSError as exc:
+        raise LedgerError(
+            f"The audit tree could not be written to {final.parent}: {exc.strerror or exc}."
+        ) from exc
+    return temp, final
 
 
 def _sha256(path: Path) -> str:
@@ -292,6 +353,8 @@ def _record_and_place(
     manifest_temp: Path | None,
     writers: Writers,
     by: Actor,
+    tree: ExportTree,
+    leaves: tuple[Path, Path] | None,
 ) -> None:
     """Record the export with its digests and move the files into place, as one step."""
     moves: list[tuple[Path, Path]] = []
@@ -303,6 +366,8 @@ def _record_and_place(
         assert section.path is not None
         moves.append((section.path, final))
         digests[final.name] = section.sha256
+    if leaves is not None:
+        moves.append(leaves)
     if manifest_temp is not None and result.manifest is not None:
         moves.append((manifest_temp, result.manifest))
         digests[result.manifest.name] = _sha256(manifest_temp)
@@ -315,6 +380,8 @@ def _record_and_place(
         "signing_key": result.fingerprint,
         "counts": result.counts,
         "files": digests,
+        # The signed head, for the next export to prove consistency from; and the leaves.
+        "audit_tree": tree.audit_entry(leaves[1].name if leaves else None),
     }
     placed: list[Path] = []
     kept: list[tuple[Path, Path]] = []  # an earlier export's file, set aside until we commit
@@ -332,7 +399,7 @@ def _record_and_place(
             with db.write() as conn:
                 audit.record(
                     conn,
-                    at=db.clock.now(conn),
+                    at=db.now(conn),
                     by=by,
                     action="export",
                     entity="report",

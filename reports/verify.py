@@ -6,15 +6,22 @@ listed SHA-256. A CSV is checked against the signed manifest beside it. Any fail
 one sentence naming what failed. A signature proves only that the file was not changed
 since someone signed it, so every result names the signer's key fingerprint: compare it
 with the one on the report cover, or the one the clinic gave the inspector.
+
+Every export also carries the audit trail's signed tree head and its leaves
+(``reports.tree``): ``verify FILE`` checks the head's signature and that the leaves give
+its root; :func:`verify_against` (``verify NEW --previous OLD``) checks that NEW's record
+still holds every event OLD's showed, unchanged, and names the first event that differs.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -29,6 +36,15 @@ from reports.manifest import (
     signed_payload,
 )
 from reports.signing import fingerprint, leaf_problem, verify_bytes
+from reports.tree import (
+    PDF_TREE,
+    Comparison,
+    TreeMaterial,
+    TreeProblem,
+    check_tree,
+    compare,
+    pdf_attachments,
+)
 
 _COVER_KEY = re.compile(r"signing key ([0-9A-F ]{79})")
 
@@ -43,8 +59,11 @@ class VerifyResult:
     fingerprint: str | None = None
     data_digest: str | None = None
     files: list[str] = field(default_factory=list)
+    tree: TreeMaterial | None = field(default=None, repr=False, compare=False)
+    first_different_event: int | None = None  # verify --previous: the first changed event
 
     def as_dict(self) -> dict[str, object]:
+        head = self.tree.head if self.tree is not None else None
         return {
             "ok": self.ok,
             "sentence": self.sentence,
@@ -52,6 +71,10 @@ class VerifyResult:
             "signer_fingerprint_sha256": self.fingerprint,
             "data_digest": self.data_digest,
             "files": self.files,
+            "tree_head": None
+            if head is None
+            else {"tree_size": head.size, "root_sha256": head.root, "at_utc": head.at_utc},
+            "first_different_event": self.first_different_event,
         }
 
 
@@ -117,6 +140,7 @@ def _verify_pdf(path: Path) -> VerifyResult:
             info = reader.trailer_view.get("/Info")
             info = info.get_object() if info is not None else {}
             subject = str(info.get("/Subject", ""))
+            attachments = pdf_attachments(reader)
     except (PdfError, SignatureValidationError, ValueError, KeyError, OSError) as exc:
         return VerifyResult(
             False, f"{name} is damaged: its signature cannot be checked ({exc}).", "pdf"
@@ -164,13 +188,55 @@ def _verify_pdf(path: Path) -> VerifyResult:
             signer,
             digest,
         )
-    return VerifyResult(
+    result = VerifyResult(
         True,
         f"{name} is intact: signed by key {signer}, unchanged since it was signed. Compare "
         "this fingerprint with the one on the report cover.",
         "pdf",
         signer,
         digest,
+    )
+    document: Any = None
+    if PDF_TREE in attachments:
+        try:
+            document = json.loads(attachments[PDF_TREE].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            document = {}
+    return _with_tree(
+        result, document, attachments.get, x509.load_der_x509_certificate(cert.dump()), name
+    )
+
+
+def _with_tree(
+    result: VerifyResult,
+    document: Any,
+    load_leaves: Any,
+    cert: x509.Certificate,
+    name: str,
+) -> VerifyResult:
+    """An intact file's audit tree: its head's signature and that its leaves give the root."""
+    if document is None:
+        return replace(
+            result,
+            sentence=result.sentence + " It carries no audit tree head (it was exported by an "
+            "earlier version of Sterile Ledger), so it cannot be checked against other reports.",
+        )
+    try:
+        material = check_tree(
+            document, load_leaves, cert, cert.public_bytes(serialization.Encoding.DER), name
+        )
+    except TreeProblem as problem:
+        return replace(
+            result,
+            ok=False,
+            sentence=f"{name} is signed, but its audit tree does not hold: {problem}.",
+        )
+    head = material.head
+    return replace(
+        result,
+        sentence=result.sentence + f" Its audit tree head ({head.size} events, root "
+        f"{head.root}, {head.at_utc}) is signed by the same key, and its leaves give that root.",
+        tree=material,
     )
 
 
@@ -248,6 +314,31 @@ def _verify_manifest(path: Path) -> VerifyResult:
     failure, document, signer = _check_manifest(path)
     if failure is not None or document is None:
         return failure or VerifyResult(False, f"{path.name} cannot be checked.", "manifest")
+    result = _manifest_files(path, document, signer)
+    if not result.ok:
+        return result
+    cert = x509.load_pem_x509_certificate(str(document["signature"]["certificate"]).encode())
+    return _with_tree(
+        result,
+        document.get("audit_tree"),
+        lambda name: _beside(path.parent, name),
+        cert,
+        path.name,
+    )
+
+
+def _beside(folder: Path, name: str) -> bytes | None:
+    """A file named by a manifest, in the manifest's own folder only."""
+    if not name or Path(name).name != name:
+        return None
+    target = folder / name
+    try:
+        return target.read_bytes() if target.is_file() else None
+    except OSError:
+        return None
+
+
+def _manifest_files(path: Path, document: dict, signer: str | None) -> VerifyResult:
     entries = list(document.get("files") or [])
     problems = [p for p in (_file_problem(path.parent, e) for e in entries) if p]
     names = [str(e.get("name")) for e in entries]
@@ -277,11 +368,22 @@ def _verify_manifest(path: Path) -> VerifyResult:
     )
 
 
+def _leaves_entry(document: dict) -> dict | None:
+    tree = document.get("audit_tree")
+    entry = tree.get("leaves_file") if isinstance(tree, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
+def _lists(document: dict, name: str) -> bool:
+    entries = [*(document.get("files") or []), _leaves_entry(document) or {}]
+    return any(e.get("name") == name for e in entries)
+
+
 def _verify_csv(path: Path) -> VerifyResult:
     candidates = []
     for manifest in manifests_beside(path):
         document = read_manifest(manifest)
-        if document and any(e.get("name") == path.name for e in document.get("files") or []):
+        if document and _lists(document, path.name):
             candidates.append(manifest)
     if not candidates:
         return VerifyResult(
@@ -297,6 +399,9 @@ def _verify_csv(path: Path) -> VerifyResult:
         return VerifyResult(
             False, f"{path.name} cannot be trusted: its manifest {sentence}", "csv", signer
         )
+    leaves = _leaves_entry(document)
+    if leaves is not None and leaves.get("name") == path.name:
+        return _verify_manifest_for(path, manifest)
     entry = next(e for e in document["files"] if e.get("name") == path.name)
     problem = _file_problem(path.parent, entry)
     if problem:
@@ -310,3 +415,89 @@ def _verify_csv(path: Path) -> VerifyResult:
         document.get("data_digest"),
         [path.name],
     )
+
+
+def _verify_manifest_for(leaves: Path, manifest: Path) -> VerifyResult:
+    """The leaves file holds only through its manifest's tree head: check them together."""
+    result = _verify_manifest(manifest)
+    if not result.ok:
+        return replace(result, sentence=f"{leaves.name} cannot be trusted: {result.sentence}")
+    return replace(
+        result,
+        sentence=f"{leaves.name} is intact: it gives the root of the signed tree head in "
+        f"{manifest.name}. " + result.sentence,
+        kind="tree",
+        files=[leaves.name],
+    )
+
+
+# --- a later report against an earlier one --------------------------------------------
+
+
+def verify_against(new: Path, old: Path) -> VerifyResult:
+    """``verify NEW --previous OLD``: NEW's record still holds all that OLD's showed.
+
+    Both files must be intact and signed by the same clinic certificate, both tree heads
+    signed by it; NEW's consistency proof must start from OLD's head (or, when NEW's
+    previous export was another, the first OLD.size leaves of NEW must give OLD's root).
+    From the two leaf files, a failure names the first event that differs.
+    """
+    new, old = Path(new), Path(old)
+    results = []
+    for path in (new, old):
+        result = verify_file(_report_file(path))
+        if not result.ok:
+            return replace(result, sentence=f"{path.name} does not verify: {result.sentence}")
+        results.append(result)
+    r_new, r_old = results
+    if _norm(r_new.fingerprint or "") != _norm(r_old.fingerprint or ""):
+        return VerifyResult(
+            False,
+            f"{new.name} and {old.name} were signed by different keys ({r_new.fingerprint} "
+            f"and {r_old.fingerprint}): they are not reports of the same clinic, or one of "
+            "them was signed again by someone else.",
+            r_new.kind,
+            r_new.fingerprint,
+            r_new.data_digest,
+        )
+    for path, result in ((new, r_new), (old, r_old)):
+        if result.tree is None:
+            return VerifyResult(
+                False,
+                f"{path.name} carries no audit tree head (it was exported by an earlier "
+                "version of Sterile Ledger), so the two reports cannot be compared.",
+                result.kind,
+                result.fingerprint,
+            )
+    assert r_new.tree is not None and r_old.tree is not None
+    verdict: Comparison = compare(r_new.tree, r_old.tree, new.name, old.name)
+    sentence = verdict.sentence
+    if verdict.ok:
+        sentence += f" Both are signed by key {r_new.fingerprint}."
+    return VerifyResult(
+        verdict.ok,
+        sentence,
+        r_new.kind,
+        r_new.fingerprint,
+        r_new.data_digest,
+        [new.name, old.name],
+        r_new.tree,
+        verdict.first_different,
+    )
+
+
+def _report_file(path: Path) -> Path:
+    """The file that holds a report's tree: the PDF, or the manifest beside a CSV."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(5).startswith(b"%PDF"):
+                return path
+    except OSError:
+        return path  # verify_file says why it cannot be read
+    if path.name.endswith(".json"):
+        return path
+    for manifest in manifests_beside(path):
+        document = read_manifest(manifest)
+        if document and _lists(document, path.name):
+            return manifest
+    return path

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from inventory import audit
 from inventory.access import Actor
 from inventory.barcode import Scan, parse_for_use
+from inventory.bindings import binding
 from inventory.catalog import mm_text
 from inventory.clock import clinic_tz, is_expired, show_local
 from inventory.db import Database
@@ -123,6 +124,7 @@ _INSERT_USE = Statement(
         used_at=bindparam("at"),
         deeper_confirmed=bindparam("deeper"),
     )
+    .returning(_USE.c.id)
 )
 _MARK_USED = Statement(
     update(_U)
@@ -228,7 +230,7 @@ def _use(
             ),
             unit.id,
         )
-    now = db.clock.now(conn)
+    now = db.now(conn)
     tz = clinic_tz(raw)
     name = f"Unit {unit.code} ({unit.name}, lot {unit.lot_number})"
 
@@ -311,22 +313,30 @@ def _use(
             ),
             unit.id,
         )
+    use = {
+        "unit_id": unit.id,
+        "session_id": session_id,
+        "used_by": by.name,
+        "used_by_id": by.staff_id or None,
+        "used_at": now,
+        "deeper_confirmed": deeper,
+    }
     try:
-        raw.run(
+        inserted = raw.one(
             _INSERT_USE,
             {
                 "unit": unit.id,
                 "session": session_id,
                 "by": by.name,
-                "by_id": by.staff_id or None,
+                "by_id": use["used_by_id"],
                 "at": now,
                 "deeper": deeper,
             },
         )
         changed = raw.run(_MARK_USED, {"unit": unit.id, "at": now})
     except conn.dialect.loaded_dbapi.IntegrityError:
-        changed = 0
-    if changed != 1:
+        inserted, changed = None, 0
+    if changed != 1 or inserted is None:
         # Only possible if another writer got past the write lock: the database said no.
         raise _Refuse(
             e.UnitAlreadyUsed(
@@ -343,6 +353,7 @@ def _use(
         entity_id=unit.code,
         old={"status": "in_stock"},
         new={"status": "used", "session": session_id, "deeper_confirmed": deeper},
+        row=binding("unit_use", inserted[0], use),
     )
     message = f"{name}: OK to use."
     if deeper:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, or_, select
 
-from inventory import audit
 from inventory.access import Actor
 from inventory.barcode import normalise_gtin
 from inventory.db import Database
@@ -18,6 +17,7 @@ from inventory.errors import InvalidInput, LedgerError, NotFound
 from inventory.models import Lot, Product, Unit
 from inventory.text import clean
 from sterility.models import RecallItem
+from sterility.moves import move_units
 from sterility.recalls import item_covers
 
 # From which statuses each action may move a unit, and to which status.
@@ -79,10 +79,9 @@ def _move(
         if action == "quarantine":
             one_unit = len(units) == 1 and _names_a_unit(units, target)
             by.require("quarantine_unit" if one_unit else "holds")
-        now = db.clock.now(conn)
-        changed: list[str] = []
+        now = db.now(conn)
         skipped: dict[str, str] = {}
-        changed_ids: list[int] = []
+        moving: list[tuple[int, str, str]] = []
         recalled = _recalled_codes(conn, units) if action == "release" else set()
         for unit in units:
             if unit.status not in allowed_from:
@@ -91,23 +90,9 @@ def _move(
             if unit.code in recalled:
                 skipped[unit.code] = "is under a recall and cannot be released"
                 continue
-            audit.record(
-                conn,
-                at=now,
-                by=by,
-                action=action,
-                entity="unit",
-                entity_id=unit.code,
-                old={"status": unit.status},
-                new={"status": to_status, "reason": reason},
-            )
-            changed.append(unit.code)
-            changed_ids.append(unit.id)
-        # One statement for the lot; the write lock means no status moved since we read it.
-        conn.execute(
-            update(Unit)
-            .where(Unit.id.in_(changed_ids), Unit.status.in_(allowed_from))
-            .values(status=to_status, status_reason=reason, status_changed_at=now)
+            moving.append((unit.id, unit.code, unit.status))
+        changed = move_units(
+            conn, moving, action=action, to_status=to_status, reason=reason, by=by, now=now
         )
         if not changed:
             why = "; ".join(f"{code} {text}" for code, text in list(skipped.items())[:5])

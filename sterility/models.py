@@ -87,6 +87,20 @@ class Refusal(Base):
     refused_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class UnitHold(Base):
+    """A unit quarantined, released or wasted: by whom, when, why. Append-only."""
+
+    __tablename__ = "unit_hold"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    held_by: Mapped[str] = mapped_column(String(120))
+    held_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Recall(Base):
     """A maker's or regulator's notice against lots (or serials) of one product."""
 

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, insert, or_, sel
 from inventory import audit
 from inventory.access import Actor
 from inventory.barcode import normalise_gtin
+from inventory.bindings import binding
 from inventory.catalog import product_by_gtin
 from inventory.clock import local_date
 from inventory.db import Database
@@ -26,6 +27,7 @@ from inventory.stock import UnitRow, units_where
 from inventory.text import clean
 from sterility import clients
 from sterility.models import Recall, RecallItem, TreatmentSession, UnitUse
+from sterility.moves import move_units
 
 # --- the one rule: which units a recall item names --------------------------------------
 #
@@ -156,20 +158,17 @@ def enter_recall(
         raise InvalidInput("A recall of single serials names one lot, or none.")
     with db.write() as conn:
         product_by_gtin(conn, gtin14)  # an unknown GTIN is refused with its hint
-        now = db.clock.now(conn)
-        recall_id = conn.execute(
-            insert(Recall)
-            .values(
-                reference=reference,
-                gtin=gtin14,
-                notice_text=notice_text,
-                notice_date=notice_date or local_date(now, clinic_tz(conn)),
-                entered_by=by.name,
-                entered_by_id=by.staff_id,
-                entered_at=now,
-            )
-            .returning(Recall.id)
-        ).scalar_one()
+        now = db.now(conn)
+        notice = {
+            "reference": reference,
+            "gtin": gtin14,
+            "notice_text": notice_text,
+            "notice_date": notice_date or local_date(now, clinic_tz(conn)),
+            "entered_by": by.name,
+            "entered_by_id": by.staff_id or None,
+            "entered_at": now,
+        }
+        recall_id = conn.execute(insert(Recall).values(**notice).returning(Recall.id)).scalar_one()
         items = [
             {"recall_id": recall_id, "gtin": gtin14, "lot_number": lot, "serial": s}
             for lot in (lots or [None])
@@ -190,6 +189,7 @@ def enter_recall(
                 "serials": serials,
                 "notice_text": notice_text,
             },
+            row=binding("recall", recall_id, notice),
         )
         quarantined = _quarantine_matching(conn, now, by, recall_id, reference)
         trace = recall_trace(conn, recall_id, by.keys)
@@ -204,27 +204,16 @@ def _quarantine_matching(
         .where(Unit.id.in_(named_units(recall_id)), Unit.status == "in_stock")
         .order_by(Unit.id)
     )
-    reason = f"recall {reference}"
-    units = conn.execute(query).all()
-    conn.execute(
-        update(Unit)
-        .where(Unit.id.in_([unit_id for unit_id, _code in units]))
-        .values(status="quarantined", status_reason=reason, status_changed_at=now)
+    units = [(unit_id, code, "in_stock") for unit_id, code in conn.execute(query)]
+    return move_units(
+        conn,
+        units,
+        action="quarantine",
+        to_status="quarantined",
+        reason=f"recall {reference}",
+        by=by,
+        now=now,
     )
-    codes = []
-    for _unit_id, code in units:  # one audit event per unit that changed
-        audit.record(
-            conn,
-            at=now,
-            by=by,
-            action="quarantine",
-            entity="unit",
-            entity_id=code,
-            old={"status": "in_stock"},
-            new={"status": "quarantined", "reason": reason},
-        )
-        codes.append(code)
-    return codes
 
 
 def _trace_query() -> Select[Any]:
@@ -310,14 +299,18 @@ def close_recall(db: Database, recall_id: int, *, note: str, by: Actor) -> None:
             raise NotFound(f"There is no recall {recall_id}.")
         if row.closed_at is not None:
             raise InvalidInput(f"Recall {recall_id} is already closed.")
-        now = db.clock.now(conn)
+        now = db.now(conn)
         conn.execute(
             update(Recall)
             .where(Recall.id == recall_id)
             .values(
-                closed_at=now, closed_by=by.name, closed_by_id=by.staff_id, close_note=note.strip()
+                closed_at=now,
+                closed_by=by.name,
+                closed_by_id=by.staff_id or None,
+                close_note=note.strip(),
             )
         )
+        closed = conn.execute(select(Recall.__table__).where(Recall.id == recall_id)).one()
         audit.record(
             conn,
             at=now,
@@ -327,6 +320,7 @@ def close_recall(db: Database, recall_id: int, *, note: str, by: Actor) -> None:
             entity_id=recall_id,
             old={"closed_at": None},
             new={"note": note.strip()},
+            row=binding("recall", recall_id, closed._mapping),
         )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, insert, select
 
 from inventory import audit
 from inventory.access import Actor
+from inventory.bindings import binding
 from inventory.db import Database
 from inventory.rawsql import Raw, Statement
 from sterility.errors import ScanRefused
@@ -45,10 +46,20 @@ def record_refusal(
     """Write the refusal durably (its own transaction) and hand the error back to raise."""
     with db.write() as conn:
         raw = Raw(conn)
-        now = db.clock.now(conn)
+        now = db.now(conn)
         exists = session_id is not None and raw.one(_SESSION_EXISTS, {"session": session_id})
         sid = session_id if exists else None
         scanned = scanned.replace("\x00", "\\x00")  # as typed; PostgreSQL text holds no NUL
+        values = {
+            "session_id": sid,
+            "unit_id": unit_id,
+            "scanned": scanned,
+            "reason": error.code,
+            "message": error.message,
+            "refused_by": by.name,
+            "refused_by_id": by.staff_id or None,
+            "refused_at": now,
+        }
         found = raw.one(
             _INSERT_REFUSAL,
             {
@@ -58,7 +69,7 @@ def record_refusal(
                 "reason": error.code,
                 "message": error.message,
                 "by": by.name,
-                "by_id": by.staff_id or None,
+                "by_id": values["refused_by_id"],
                 "at": now,
             },
         )
@@ -72,6 +83,7 @@ def record_refusal(
             entity="refusal",
             entity_id=refusal_id,
             new={"session": sid, "reason": error.code, "scanned": scanned},
+            row=binding("refusal", refusal_id, values),
         )
     error.refusal_id = refusal_id
     return error

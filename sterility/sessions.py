@@ -19,6 +19,7 @@ from inventory import audit
 from inventory.access import Actor, NotAllowed
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
+from inventory.ids import next_id
 from inventory.keyring import Keyring
 from inventory.models import Lot, Product, Unit
 from inventory.needles import mm_text, needle_um
@@ -93,7 +94,7 @@ def add_body_area(db: Database, name: str, *, by: Actor) -> None:
         conn.execute(insert(BodyArea).values(name=name))
         audit.record(
             conn,
-            at=db.clock.now(conn),
+            at=db.now(conn),
             by=by,
             action="create",
             entity="body_area",
@@ -138,7 +139,7 @@ def _open(
         areas = body_areas(conn)
         if area not in areas:
             raise InvalidInput(f"'{area}' is not a body area. Choose one of: {', '.join(areas)}.")
-        now = db.clock.now(conn)
+        now = db.now(conn)
         values = {
             "practitioner": treating.name,
             "practitioner_id": treating.id,
@@ -154,10 +155,12 @@ def _open(
                 "them. Plan a shallower depth, or a practitioner whose scope allows it."
             )
             raise _Refused(refused, f"session: {area}, planned {mm_text(depth)} mm")
+        wanted = {"id": chosen} if (chosen := next_id(conn, TreatmentSession.__table__)) else {}
         session_id = conn.execute(
             insert(TreatmentSession)
             .values(
                 **values,
+                **wanted,
                 client_cipher=stored.cipher,
                 client_key=stored.key,
                 opened_by=by.name,
@@ -209,7 +212,7 @@ def close_session(db: Database, session_id: int, *, by: Actor) -> SessionInfo:
         session = get_session(conn, session_id, by.keys)
         if not session.is_open:
             raise InvalidInput(f"Session {session_id} is already closed.")
-        now = db.clock.now(conn)
+        now = db.now(conn)
         conn.execute(
             update(TreatmentSession)
             .where(TreatmentSession.id == session_id)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from inventory import seal
 from inventory import staff as accounts
 from inventory.access import Actor
 from inventory.db import Database
@@ -55,26 +56,36 @@ KEYS_VARIABLE = "STERILE_LEDGER_TEST_KEYS"  # child processes (races, crash writ
 
 
 @cache
-def _clinic() -> tuple[Keyring, bytes]:
-    """The tests' clinic keys: made once per run, handed to child processes by a file."""
+def _clinic() -> tuple[Keyring, bytes, bytes]:
+    """The tests' clinic keys (and verification key): made once per run, handed to child
+    processes by a file."""
     saved = os.environ.get(KEYS_VARIABLE)
     if saved and Path(saved).is_file():
         data = json.loads(Path(saved).read_text(encoding="utf-8"))
         ring = Keyring({name: bytes.fromhex(value) for name, value in data["keys"].items()})
-        return ring, bytes.fromhex(data["certificate"])
+        return ring, bytes.fromhex(data["certificate"]), bytes.fromhex(data["verification"])
     key_der, cert_der = new_signing_key("Test Clinic")
     ring = new_keyring(key_der)
+    verification = seal.new_verification_key()
     fd, name = tempfile.mkstemp(prefix="sterile-ledger-test-keys-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         keys = {k: v.hex() for k, v in ring.secrets.items()}
-        json.dump({"keys": keys, "certificate": cert_der.hex()}, out)
+        json.dump(
+            {"keys": keys, "certificate": cert_der.hex(), "verification": verification.hex()},
+            out,
+        )
     os.environ[KEYS_VARIABLE] = name
-    return ring, cert_der
+    return ring, cert_der, verification
+
+
+def verification_key() -> bytes:
+    """The seeded ledgers' verification key (what the clinic would keep off the PC)."""
+    return _clinic()[2]
 
 
 def seed(db: Database) -> None:
     """Give an empty ledger the tests' clinic: its keys, its first manager, its staff."""
-    ring, cert = _clinic()
+    ring, cert, verification = _clinic()
     names = list(ROSTER)
     setup = accounts.setup_clinic(
         db,
@@ -83,6 +94,7 @@ def seed(db: Database) -> None:
         ring=ring,
         certificate_der=cert,
         recovery_code=RECOVERY_CODE,
+        verification_key=verification,
     )
     for name in names[1:]:
         role, depth = ROSTER[name]
@@ -111,7 +123,7 @@ def sqlite_template() -> Path:
 def staff(name: str) -> Actor:
     """The signed-in actor of a roster name, valid on every seeded test ledger."""
     role, depth = ROSTER[name]
-    ring, _cert = _clinic()
+    ring = _clinic()[0]
     depth_um = None if depth is None else int(float(depth) * 1000)
     return Actor(list(ROSTER).index(name) + 1, name, role, depth_um, ring.only(HELD_BY_ROLE[role]))
 

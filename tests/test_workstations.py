@@ -11,9 +11,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from inventory import clock as clock_module
+from inventory import settings
 from inventory.clock import DatabaseClock
-from inventory.db import LOCK_TIMEOUT_S, Database
-from inventory.errors import InvalidInput
+from inventory.db import LOCK_TIMEOUT_S, WRITE_LOCK_SQL, Database
+from inventory.errors import DatabaseBusy, InvalidInput
 from inventory.ledger import open_ledger
 from inventory.roles import create_readonly_role
 from sterility import sessions
@@ -59,6 +60,29 @@ def test_a_unit_locked_by_another_workstation_gets_a_clear_message(
             assert conn.execute(select(Refusal.reason)).scalars().all() == ["unit_busy"]
     # Once the other workstation is done, the same scan goes through.
     assert use_unit(db, sid, code, by=staff("Dr H")).accepted
+
+
+def test_a_write_in_progress_elsewhere_makes_others_wait_then_say_so(
+    db: Database, db_url: str
+) -> None:
+    """Writes take turns on the ledger's write lock: on PostgreSQL the one row of
+    ledger_lock (SELECT ... FOR UPDATE), on SQLite the file's lock (BEGIN IMMEDIATE)."""
+    other = create_engine(db_url)
+    with other.connect() as conn:
+        if db.dialect == "postgresql":
+            # Another workstation is in the middle of a write transaction.
+            conn.execute(text("BEGIN"))
+            conn.execute(text(WRITE_LOCK_SQL))
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusy, match="Nothing was saved"):
+            settings.set_value(db, "clinic_name", "Harbour Clinic", by=staff("Test Manager"))
+        waited = time.monotonic() - started
+        conn.rollback()
+    other.dispose()
+    assert LOCK_TIMEOUT_S - 0.5 < waited < LOCK_TIMEOUT_S + 5  # it waited, then said so
+    settings.set_value(db, "clinic_name", "Harbour Clinic", by=staff("Test Manager"))
 
 
 class _SlowPC(datetime):
@@ -110,3 +134,13 @@ def test_read_only_role_is_enforced_by_the_database(db: Database, db_url: str, s
     with psycopg.connect(dbname=raw.database, user=role, host=host) as conn, \
             pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         conn.execute("UPDATE unit SET status = 'in_stock'")
+    # Nor can it take the write lock, even with its read-only default switched off; and
+    # the advisory lock the app once took no longer stops anyone's writes.
+    with psycopg.connect(dbname=raw.database, user=role, host=host, autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = off")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(WRITE_LOCK_SQL)
+        conn.execute("SELECT pg_advisory_lock(%s)", [0x51E21E])
+        started = time.monotonic()
+        settings.set_value(db, "clinic_name", "Harbour Clinic", by=staff("Test Manager"))
+        assert time.monotonic() - started < LOCK_TIMEOUT_S

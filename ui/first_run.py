@@ -1,12 +1,14 @@
-"""The first start of a new ledger: create the clinic's first manager, then the recovery code.
+"""The first start of a new ledger: create the clinic's first manager, then the codes.
 
 A ledger without staff accounts cannot be used: every record names a signed-in person.
 The first page makes the first manager (name, password twice), which also makes the
 clinic's keys (inventory.staff.setup_clinic). The second page shows, once, what only this
 moment can show: the recovery code that sets a new manager password when the only manager
-forgets theirs, and the fingerprint of the clinic's signing certificate that inspectors
-compare with a report's cover. It stays until "I have written the recovery code down" is
-ticked; then both are wiped from the dialog.
+forgets theirs, the verification key that checks the audit trail's seals (as text and a
+QR code; inventory.seal), and the fingerprint of the clinic's signing certificate that
+inspectors compare with a report's cover. The sheet can be printed straight to paper.
+The page stays until "I have written down or printed both codes" is ticked; then the
+codes are wiped from the dialog.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inventory import staff
+from inventory import settings, staff
 from inventory.access import Actor
 from inventory.db import Database
 from inventory.errors import LedgerError
 from inventory.staff import MIN_PASSWORD, ClinicSetup
 from ui.errors import show_unexpected
 from ui.icons import icon
+from ui.key_sheet import KeySheet, ask_and_print, two_lines
+from ui.qr import qr_pixmap
 from ui.widgets import button, hint, message, named, panel, section, set_message
 from ui.worker import Worker
 
@@ -70,6 +74,7 @@ class FirstRunDialog(QDialog):
         self.db = db
         self.signing_folder = signing_folder
         self.setup: ClinicSetup | None = None
+        self.sheet: KeySheet | None = None
         self._actor: Actor | None = None
         self.worker = Worker(self)
         self.setWindowTitle("Sterile Ledger: first start")
@@ -81,7 +86,7 @@ class FirstRunDialog(QDialog):
         layout.setContentsMargins(22, 18, 22, 16)
         for page in self.pages:
             layout.addWidget(page)
-        self.setMinimumWidth(600)
+        self.setMinimumWidth(680)
         self._show_page(0)
         self.name.setFocus()
 
@@ -91,6 +96,9 @@ class FirstRunDialog(QDialog):
         for number, page in enumerate(self.pages):
             page.setVisible(number == index)
         self.adjustSize()
+        layout = self.layout()  # wrapped labels: their height depends on the width
+        if layout.hasHeightForWidth():
+            self.resize(self.width(), max(self.height(), layout.totalHeightForWidth(self.width())))
 
     # -- page 1: the first manager
 
@@ -167,10 +175,25 @@ class FirstRunDialog(QDialog):
         self.problem.hide()
         self.create_button.setEnabled(False)
         self.create_button.setText("Creating…")
-        self.worker.submit(
-            lambda: staff.setup_clinic(
+
+        def set_up() -> tuple[ClinicSetup, KeySheet]:
+            setup = staff.setup_clinic(
                 db, name=name, password=password, legacy_signing_folder=folder
-            ),
+            )
+            with db.read() as conn:
+                clinic, made_at = settings.clinic(conn).clinic_name, db.now(conn)
+            sheet = KeySheet(
+                clinic,
+                setup.actor.name,
+                made_at.astimezone(),
+                setup.recovery_code,
+                setup.verification_key,
+                setup.fingerprint,
+            )
+            return setup, sheet
+
+        self.worker.submit(
+            set_up,
             success=self._created,
             failure=self._failed,
             owner=self,
@@ -192,13 +215,16 @@ class FirstRunDialog(QDialog):
             self._problem("The manager could not be created.")
             show_unexpected(self, error)
 
-    def _created(self, setup: ClinicSetup) -> None:
+    def _created(self, made: tuple[ClinicSetup, KeySheet]) -> None:
+        setup, self.sheet = made
         self.setup = setup
         self._actor = setup.actor
         self.password.clear()
         self.again.clear()
         self.code.setText(setup.recovery_code)
-        self.fingerprint.setText(_two_lines(setup.fingerprint))
+        self.key.setText(setup.verification_key)
+        self.key_qr.setPixmap(qr_pixmap(setup.verification_key, module=3))
+        self.fingerprint.setText(two_lines(setup.fingerprint))
         self.manager_line.setText(
             f"{setup.actor.name} is the clinic's first manager and is signed in."
         )
@@ -226,10 +252,24 @@ class FirstRunDialog(QDialog):
         self.fingerprint.setFont(mono)
         self.fingerprint.setWordWrap(True)
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key = named(QLabel(), "Verification key")
+        key_font = QFont(mono)
+        key_font.setBold(True)
+        self.key.setFont(key_font)
+        self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key_qr = named(QLabel(), "Verification key QR code")
+        self.key_qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.print_button = button(
+            "Print key sheet…",
+            "Print key sheet",
+            "Print the codes and the QR code straight to paper (nothing is saved on this PC)",
+        )
+        self.print_button.setAutoDefault(False)
+        self.print_button.clicked.connect(self.print_sheet)
         self.written = named(
-            QCheckBox("I have written the recovery code down"),
-            "I have written the recovery code down",
-            "Tick once the code is on paper, away from this computer",
+            QCheckBox("I have written down or printed both codes"),
+            "I have written down or printed both codes",
+            "Tick once both codes are on paper, away from this computer",
         )
         self.continue_button = button(
             "Continue", "Continue", "Open Sterile Ledger as the new manager", "", True
@@ -246,38 +286,56 @@ class FirstRunDialog(QDialog):
         code_box.addWidget(self.code)
         code_box.addWidget(
             _prose(
-                "If the only manager forgets their password, this code sets a new one "
-                "(python main.py staff recover). It is shown only now and the ledger keeps "
-                "no readable copy. Write it on paper and keep it locked away from this "
-                "computer: whoever has it can take over the manager's account."
+                "If the only manager forgets their password, this code sets a new one. "
+                "Whoever has it can take over the manager's account."
             )
         )
+        key_panel = panel()
+        key_row = QHBoxLayout(key_panel)
+        key_text = QVBoxLayout()
+        key_text.addWidget(section("Verification key"))
+        key_text.addWidget(self.key)
+        key_text.addWidget(
+            _prose(
+                "It checks the audit trail's seals (Audit trail > Verify chain): with it, "
+                "any change to past records shows, even one made with the ledger file in "
+                "hand. Give a copy to the clinic's owner or the inspector. Whoever has it "
+                "could forge the trail: keep it off this computer."
+            )
+        )
+        key_row.addLayout(key_text, 1)
+        key_row.addWidget(self.key_qr)
         print_panel = panel()
         print_box = QVBoxLayout(print_panel)
         print_box.addWidget(section("Signing certificate fingerprint (SHA-256)"))
         print_box.addWidget(self.fingerprint)
         print_box.addWidget(
             _prose(
-                "Reports are signed with the clinic's certificate. An inspector compares "
-                "this fingerprint with the one printed on a report's cover. Note it beside "
-                "the recovery code; it is not secret and is shown again on every report."
+                "An inspector compares it with the one on a report's cover. It is not "
+                "secret and is shown again on every report."
             )
         )
         buttons = QHBoxLayout()
+        buttons.addWidget(self.print_button)
         buttons.addWidget(self.written)
         buttons.addStretch(1)
         buttons.addWidget(self.continue_button)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        layout.addWidget(_heading("Write down the recovery code"))
+        layout.addWidget(_heading("Write down the clinic's codes"))
         layout.addWidget(self.manager_line)
         layout.addWidget(code_panel)
+        layout.addWidget(key_panel)
         layout.addWidget(print_panel)
         layout.addWidget(self.not_yet)
         layout.addStretch(1)
         layout.addLayout(buttons)
         return page
+
+    def print_sheet(self) -> None:
+        if self.sheet is not None:
+            ask_and_print(self.sheet, self)
 
     # -- leaving
 
@@ -293,17 +351,19 @@ class FirstRunDialog(QDialog):
     def accept(self) -> None:
         if not (self.on_code_page and self.written.isChecked()):
             return
-        self.code.clear()  # shown once: nothing keeps it on screen or in this dialog
+        self.code.clear()  # shown once: nothing keeps them on screen or in this dialog
+        self.key.clear()
+        self.key_qr.clear()
         self.fingerprint.clear()
-        self.setup = None
+        self.setup = self.sheet = None
         super().accept()
 
     def reject(self) -> None:
         if self.on_code_page:  # the manager exists: the code must not be lost unseen
             set_message(
                 self.not_yet,
-                "The clinic is set up. Write the recovery code down, tick the box, then "
-                "Continue: the code is shown only this once.",
+                "The clinic is set up. Write both codes down (or print them), tick the "
+                "box, then Continue: they are shown only this once.",
                 "problem",
             )
             self.not_yet.show()
@@ -328,11 +388,3 @@ class FirstRunDialog(QDialog):
     def done(self, result: int) -> None:
         super().done(result)
         self.worker.stop()
-
-
-def _two_lines(fingerprint: str) -> str:
-    """The fingerprint as a report's cover groups it (by four), in two lines of eight."""
-    groups = fingerprint.split()
-    if len(groups) != 16:
-        return fingerprint
-    return " ".join(groups[:8]) + "\n" + " ".join(groups[8:])

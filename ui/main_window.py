@@ -12,7 +12,7 @@ an open chair session is there again after unlocking.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inventory import __version__, audit, settings
+from inventory import __version__, health, settings
 from inventory.access import Actor
 from inventory.clock import show_local
 from inventory.paths import log_dir
@@ -64,7 +64,6 @@ SCREENS: list[tuple[str, type[Screen]]] = [
     ("settings", SettingsScreen),
 ]
 DEFAULT_SIZE = QSize(1280, 800)
-CLOCK_TOLERANCE = timedelta(minutes=2)
 
 
 class MainWindow(QMainWindow):
@@ -391,21 +390,21 @@ class MainWindow(QMainWindow):
                 clinic = settings.clinic(conn)
                 return (
                     clinic.clinic_name,
-                    audit.newest_event_time(conn),
-                    db.clock.now(conn),
+                    health.clock_behind(conn, db.clock),
                     clinic.tz,
                     settings.idle_lock_minutes(conn),
                 )
 
-        def show(data: tuple[str, datetime | None, datetime, Any, int]) -> None:
-            name, newest, now, tz, minutes = data
+        def show(data: tuple[str, datetime | None, Any, int]) -> None:
+            name, newest, tz, minutes = data
             self.clinic_name = name
             self._show_title()
             self._idle_minutes(minutes)
-            if newest is not None and newest - now > CLOCK_TOLERANCE:
+            if newest is not None:
                 self.clock_warning.setText(
                     f"This computer's clock is behind the ledger's last record "
-                    f"({show_local(newest, tz)}): check the date and time."
+                    f"({show_local(newest, tz)}): check the date and time. Until then, new "
+                    "records carry that time and expiry is checked against it."
                 )
                 self.clock_warning.show()
 

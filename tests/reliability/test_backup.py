@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from inventory import audit, backup, receiving, settings
+from inventory import audit, backup, receiving, seal, settings
 from inventory.clock import FixedClock
 from inventory.db import Database
 from inventory.errors import DatabaseDamaged, SchemaTooNew
@@ -20,9 +21,12 @@ from inventory.models import AuditEvent
 from sterility import sessions
 from sterility.chair import use_unit
 from sterility.models import UnitUse
+from tests import people
 from tests.conftest import GTIN_05, T0, box
 from tests.people import staff
 from tests.reliability.helpers import cli, fingerprint, make_ledger
+
+KEY = seal.key_text(people.verification_key())  # from the tests' clinic's key sheet
 
 
 @pytest.fixture
@@ -142,7 +146,14 @@ def test_restore_checks_keeps_current_and_records_itself(ledger, tmp_path: Path)
     later = receiving.receive(db, [box(GTIN_05, "LATER")], by=staff("Manager"))
     db.dispose()
 
-    done = cli(url, "restore", str(saved), "--json", home=home)
+    without = cli(url, "restore", str(saved), home=home)  # a working ledger: why?
+    assert without.returncode == 3 and "a reason is required" in without.stderr
+    no_key = cli(url, "restore", str(saved), "--reason", "test restore", home=home)
+    assert no_key.returncode == 3 and "carries no sealing key" in no_key.stderr
+    assert "--key KEY" in no_key.stderr and "--without-key" in no_key.stderr  # the way on
+    done = cli(
+        url, "restore", str(saved), "--reason", "test restore", "--key", KEY, "--json", home=home
+    )
     assert done.returncode == 0, done.stderr
     assert '"restored": "friday.sqlite3"' in done.stdout
     restored = open_ledger(url, warn=lambda _s: None)
@@ -156,13 +167,18 @@ def test_restore_checks_keeps_current_and_records_itself(ledger, tmp_path: Path)
     assert (last.action, last.entity_id) == ("restore", "friday.sqlite3")
     assert f'"backup_last_hash":"{saved_hash}"' in last.new_values
     assert last.prev_hash == saved_hash and last.actor == "Clinic Manager"
+    recorded = json.loads(last.new_values)
+    assert recorded["reason"] == "test restore" and recorded["events_rolled_back"] >= 2
+    assert recorded["backup_is_an_earlier_copy"] is True
+    assert recorded["numbers_not_reused"]["receipt"] == later.receipt_id
     [kept] = [b for b in backup.list_backups(path) if b.label == "before-restore"]
     with sqlite3.connect(kept.path) as conn:  # the replaced ledger, later receipt and all
         assert (later.receipt_id,) in conn.execute("SELECT id FROM receipt").fetchall()
     # And the clinic works on.
     receiving.receive(restored, [box(GTIN_05, "AFTER")], by=staff("Manager"))
     with restored.read() as conn:
-        assert audit.verify(conn).ok
+        sealed = audit.verify(conn, key=people.verification_key())
+    assert sealed.ok and sealed.seals_checked and sealed.unsealed_after is None
     restored.dispose()
 
 
@@ -241,7 +257,9 @@ def test_restore_repairs_a_ledger_that_will_not_open(ledger, tmp_path: Path) -> 
     path.write_bytes(b"\x00garbage" * 1000)
     with pytest.raises(DatabaseDamaged, match=latest.path.name):
         open_ledger(f"sqlite:///{path}")
-    done = cli(f"sqlite:///{path}", "restore", str(latest.path), home=tmp_path / "home")
+    done = cli(
+        f"sqlite:///{path}", "restore", str(latest.path), "--key", KEY, home=tmp_path / "home"
+    )
     assert done.returncode == 0, done.stderr
     assert counts(path)[0] == 2
     [kept] = [b for b in backup.list_backups(path) if b.label == "damaged"]
@@ -269,7 +287,9 @@ def test_restore_onto_a_new_computer(ledger, tmp_path: Path) -> None:
     _path, db = ledger
     stick = backup.backup_to(db, tmp_path / "stick.sqlite3", by=staff("Manager"))
     fresh = tmp_path / "new-pc" / "ledger.sqlite3"
-    result = backup.restore(fresh, stick, by=staff("Clinic Manager"))
+    result = backup.restore(
+        fresh, stick, by=staff("Clinic Manager"), verification_key=people.verification_key()
+    )
     assert result.previous_copy is None and "Restored stick.sqlite3" in result.sentence
     assert counts(fresh)[0] == 2
 

@@ -191,7 +191,7 @@ def test_a_database_locked_by_another_program(path: Path, tmp_path: Path) -> Non
 
 def test_a_full_disk_saves_nothing_and_the_app_keeps_working(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
-    with tiny_disk(disk, size_kb=1024) as real:
+    with tiny_disk(disk, size_kb=2048) as real:
         url = f"sqlite:///{disk / 'ledger.sqlite3'}"
         db = make_ledger(url)
         if not real:  # no mount rights: SQLite's own page limit gives the same error

@@ -139,8 +139,9 @@ def _demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Cast]:
 
     path = tmp_path_factory.mktemp("demo") / "ledger.sqlite3"
     db = open_ledger(f"sqlite:///{path}", clock=FixedClock(T0))
-    cast = make_staff(db)
-    fill(db, cast, today=date(2026, 3, 10))
+    story_ends = date(2026, 3, 10)
+    cast = make_staff(db, today=story_ends)
+    fill(db, cast, today=story_ends)
     db.dispose()
     return path, cast
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+import numpy as np
 import shiboken6
+import zxingcpp
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -17,8 +20,7 @@ W = TypeVar("W", bound=QWidget)
 def wait_idle(qtbot: QtBot, window: MainWindow, timeout: int = 10_000) -> None:
     """Until every background job has run and its result has reached the widgets."""
     long = window.ctx.long_worker
-    qtbot.waitUntil(lambda: window.ctx.worker.idle and (long is None or long.idle),
-                    timeout=timeout)
+    qtbot.waitUntil(lambda: window.ctx.worker.idle and (long is None or long.idle), timeout=timeout)
 
 
 def find(root: QWidget, cls: type[W], name: str) -> W:
@@ -60,3 +62,10 @@ def scan(qtbot: QtBot, field: QWidget, *parts: str) -> None:
             qtbot.keyClick(field, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
         qtbot.keyClicks(field, part)
     qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def read_codes(image: QImage) -> list[zxingcpp.Barcode]:
+    """The barcodes zxing-cpp reads in a Qt image (what a phone would read off the screen)."""
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    rows = np.frombuffer(gray.constBits(), np.uint8).reshape(gray.height(), gray.bytesPerLine())
+    return list(zxingcpp.read_barcodes(np.ascontiguousarray(rows[:, : gray.width()])))

@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPus
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from inventory import receiving
+from inventory import receiving, seal
 from inventory.db import Database
 from sterility import holds
+from tests import people
 from tests.people import staff
 from tests.ui.helpers import find, wait_idle
 from ui.main_window import MainWindow
@@ -35,8 +36,37 @@ def test_verify_chain_says_the_trail_is_intact(
     find(screen, QPushButton, "Verify chain").click()
     wait_idle(qtbot, screen.window())  # type: ignore[arg-type]
     verdict = find(screen, QLabel, "Chain verdict")
-    assert verdict.text() == f"Audit trail intact: {events} events, chain verified."
+    assert verdict.text() == (
+        f"Audit trail intact: {events} events, chain verified (the seals were not checked: "
+        "give the clinic's verification key), records agree with their events."
+    )
     assert verdict.objectName() == "success"
+
+
+def test_verify_with_the_key_checks_the_seals_and_a_wrong_key_fails(
+    qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult
+) -> None:
+    screen = audit_screen(qtbot, open_window)
+    key_field = find(screen, QLineEdit, "Verification key")
+    verdict = find(screen, QLabel, "Chain verdict")
+    assert key_field.echoMode() == QLineEdit.EchoMode.Password  # not left on screen
+
+    key_field.setText(seal.key_text(people.verification_key()).lower())  # as typed
+    find(screen, QPushButton, "Verify chain").click()
+    wait_idle(qtbot, screen.window())  # type: ignore[arg-type]
+    assert "seals verified with the verification key from event 1" in verdict.text()
+    assert verdict.objectName() == "success"
+
+    key_field.setText(seal.key_text(bytes(32)))  # someone else's key
+    find(screen, QPushButton, "Verify chain").click()
+    wait_idle(qtbot, screen.window())  # type: ignore[arg-type]
+    assert verdict.text().startswith("Audit trail BROKEN at event 1:")
+    assert verdict.objectName() == "problem"
+
+    key_field.setText("not a key")
+    find(screen, QPushButton, "Verify chain").click()
+    assert verdict.text() == "That is not a verification key: it is too short or too long."
+    assert key_field.hasFocus() or not screen.window().isActiveWindow()
 
 
 def test_verify_chain_names_the_first_altered_event(

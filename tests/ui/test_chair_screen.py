@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -101,14 +101,13 @@ def _used_elsewhere(db: Database) -> str:
 
 
 def _expired(db: Database) -> str:
+    """Received in date (the last day of March); scanned at the chair in April."""
     clock = db.clock
     assert isinstance(clock, FixedClock)
-    now = clock.at
-    clock.at = datetime(2025, 12, 1, tzinfo=UTC)  # received while it was still in date
     result = receiving.receive(
-        db, [box(GTIN_05, "OLD1", date(2026, 1, 31))], by=staff("Test Manager")
+        db, [box(GTIN_05, "OLD1", date(2026, 3, 31))], by=staff("Test Manager")
     )
-    clock.at = now
+    clock.at += timedelta(days=30)
     return result.lines[0].unit_codes[0]
 
 
@@ -142,7 +141,7 @@ REFUSALS = {
         "Do not use: already used",
         ["already used in session", "at 2026-03-10 11:30:00 +10:00"],
     ),
-    "expired": (_expired, "Do not use: expired", ["expired on 2026-01-31"]),
+    "expired": (_expired, "Do not use: expired", ["expired on 2026-03-31"]),
     "recalled": (_recalled, "Do not use: recalled", ["recalled by notice FSN-2026-117"]),
     "quarantined": (_quarantined, "Do not use: in quarantine", ["in quarantine (package dented)"]),
     "wasted": (

@@ -12,6 +12,7 @@ from inventory.db import Database
 from sterility import dashboard, holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
+from tests import people
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, box
 from tests.people import staff
 
@@ -26,6 +27,13 @@ def shelf(db: Database, products: dict[str, catalog.ProductInfo]) -> receiving.R
     )
 
 
+@pytest.fixture
+def clock() -> FixedClock:
+    """From the day the tests' clinic was set up: the shelf is stocked then, and the tests
+    move the clock forward (the ledger's time never runs backwards)."""
+    return FixedClock(people.SEEDED_AT)
+
+
 def _figures(db: Database) -> dashboard.Dashboard:
     with db.read() as conn:
         return dashboard.load(conn, db.clock.now(conn))
@@ -35,7 +43,7 @@ def test_stock_expiry_windows_and_reorder_levels(
     db: Database, clock: FixedClock, shelf: receiving.ReceiptResult
 ) -> None:
     # Today is 2026-03-10 in Brisbane. A100 and B200 expire 2027-01-31 (far off).
-    clock.at = datetime(2026, 1, 5, tzinfo=UTC)  # received while still in date
+    # The clock stands on 2026-03-01: everything is received while still in date.
     receiving.receive(db, [box(GTIN_05, "SOON", date(2026, 3, 31))], by=staff("t"))  # 21 days
     receiving.receive(db, [box(GTIN_10, "LATER", date(2026, 5, 1))], by=staff("t"))  # 52 days
     receiving.receive(db, [box(GTIN_10, "GONE", date(2026, 3, 1))], by=staff("t"))  # expired

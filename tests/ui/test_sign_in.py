@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from inventory import staff
+from inventory import audit, seal, staff
 from inventory.clock import FixedClock
 from inventory.db import Database
 from inventory.ledger import open_ledger
 from inventory.staff import SignInFailed
 from tests import people
 from tests.conftest import T0
-from tests.ui.helpers import find, is_closed
+from tests.ui.helpers import find, is_closed, read_codes
 from ui.app import run, start_dialog
 from ui.first_run import FirstRunDialog
 from ui.main_window import MainWindow
@@ -119,6 +119,15 @@ def test_the_first_start_creates_the_manager_and_shows_the_code_once(
     assert certificate is not None
     assert " ".join(fingerprint.text().split()) == fingerprint_of(certificate)
 
+    # The verification key: as text and as a QR code that reads back to the same text,
+    # and it checks this ledger's seals.
+    key = find(dialog, QLabel, "Verification key")
+    (read,) = read_codes(find(dialog, QLabel, "Verification key QR code").pixmap().toImage())
+    assert read.text == key.text()
+    verification_key = key.text()
+    with new_ledger.read() as conn:
+        assert audit.verify(conn, key=seal.key_from_text(verification_key)).seals_checked
+
     # The box must be ticked: Continue, Esc and the window's close do not leave.
     go_on = find(dialog, QPushButton, "Continue")
     assert not go_on.isEnabled()
@@ -126,19 +135,23 @@ def test_the_first_start_creates_the_manager_and_shows_the_code_once(
     dialog.close()
     assert dialog.isVisible() and dialog.on_code_page
     assert "shown only this once" in find(dialog, QLabel, "Recovery code reminder").text()
-    find(dialog, QCheckBox, "I have written the recovery code down").setChecked(True)
+    find(dialog, QCheckBox, "I have written down or printed both codes").setChecked(True)
     assert go_on.isEnabled()
     go_on.click()
     assert is_closed(dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
     actor = dialog.actor
     assert actor is not None and (actor.name, actor.role) == ("Amira Haddad", "manager")
-    assert code.text() == ""  # shown once: the dialog keeps no copy
+    assert code.text() == "" and key.text() == ""  # shown once: the dialog keeps no copy
+    assert find(dialog, QLabel, "Verification key QR code").pixmap().isNull()
 
     # The code is not in the ledger in readable form; it works, once, as designed.
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("first-run.sqlite3*"))
     assert recovery_code.encode() not in stored
     assert recovery_code.replace("-", "").encode() not in stored
+    raw_key = seal.key_from_text(verification_key)
+    assert raw_key not in stored and raw_key.hex().encode() not in stored
+    assert verification_key.encode() not in stored
 
     # The manager can now sign in; the next start asks to sign in, never for a code.
     signed = staff.sign_in(new_ledger, "Amira Haddad", NEW_PASSWORD)
@@ -299,7 +312,7 @@ def test_a_first_start_opens_the_window_as_the_new_manager(
             QTimer.singleShot(20, lambda: _when_written(dialog))
             return
         seen["code"] = find(dialog, QLabel, "Recovery code").text()
-        find(dialog, QCheckBox, "I have written the recovery code down").setChecked(True)
+        find(dialog, QCheckBox, "I have written down or printed both codes").setChecked(True)
         find(dialog, QPushButton, "Continue").click()
         _when_shown(MainWindow, close_window)
 

@@ -73,4 +73,3 @@ class UnitsModel(PagedQueryModel):
 
     def code_of(self, number: int) -> str:
         return str(self.row_data(number).code)
-

@@ -1,7 +1,10 @@
 """The audit trail: every change, who made it and when, filterable; and the chain check.
 
-"Verify chain" recomputes every event's hash in order (on the worker thread) and says
-whether the trail is intact or names the first event where it breaks.
+"Verify chain" recomputes every event's hash in order (on the worker thread), checks
+every bound record against its event, and says whether the trail is intact or names the
+first event where it breaks. With the clinic's verification key typed (or scanned from
+the key sheet's QR code) into the key field, it also checks the seals (inventory.seal);
+the key is used for that one check and not kept.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inventory import audit
+from inventory import audit, seal
 from inventory.audit import ChainReport
 from ui import fmt
 from ui.context import AppContext
@@ -78,6 +81,16 @@ class AuditScreen(Screen):
             "Verify chain", "Verify chain", "Recompute every event's hash, in order", "verify", True
         )
         self.verify_button.clicked.connect(self.verify)
+        self.key = named(
+            QLineEdit(),
+            "Verification key",
+            "The clinic's verification key from the key sheet, to check the seals too",
+        )
+        self.key.setPlaceholderText("Verification key (optional: also checks the seals)")
+        self.key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key.setClearButtonEnabled(True)
+        self.key.setMinimumWidth(300)
+        self.key.returnPressed.connect(self.verify)
         self.verdict = message("Chain verdict")
         self.count = hint("", "Events shown")
 
@@ -123,6 +136,7 @@ class AuditScreen(Screen):
         head = QHBoxLayout()
         head.addWidget(title(self.title))
         head.addStretch(1)
+        head.addWidget(self.key)
         head.addWidget(self.verify_button)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
@@ -238,13 +252,24 @@ class AuditScreen(Screen):
 
     def verify(self) -> None:
         db = self.ctx.db
+        typed = self.key.text().strip()
+        try:
+            key = seal.key_from_text(typed) if typed else None
+        except ValueError as exc:
+            set_message(self.verdict, str(exc), "problem")
+            self.key.setFocus()
+            self.key.selectAll()
+            return
 
         def check() -> ChainReport:
             with db.read() as conn:
-                return audit.verify(conn)
+                return audit.verify(conn, key=key)
 
         self.verify_button.setEnabled(False)
-        set_message(self.verdict, "Verifying the chain…")
+        set_message(
+            self.verdict,
+            "Verifying the chain and the seals…" if key else "Verifying the chain…",
+        )
         self.run(check, self._verified, self._verify_failed, label="verify chain")
 
     def _verified(self, report: ChainReport) -> None:

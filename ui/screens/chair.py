@@ -237,7 +237,7 @@ class ChairScreen(Screen):
         def read() -> ChairData:
             with db.read() as conn:
                 tz = clinic_tz(conn)
-                now = db.clock.now(conn)
+                now = db.now(conn)
                 midnight = datetime.combine(local_date(now, tz), time(), tz).astimezone(UTC)
                 return ChairData(
                     tz=tz,

@@ -169,7 +169,7 @@ class DashboardScreen(Screen):
 
         def read() -> Dashboard:
             with db.read() as conn:
-                return dashboard.load(conn, db.clock.now(conn), keys=keys)
+                return dashboard.load(conn, db.now(conn), keys=keys)
 
         self.run(read, self._show, label="dashboard")
 

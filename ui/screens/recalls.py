@@ -270,7 +270,7 @@ class RecallsScreen(Screen):
         def read() -> tuple[list[ProductInfo], object]:
             with db.read() as conn:
                 tz = clinic_tz(conn)
-                return catalog.list_products(conn), local_date(db.clock.now(conn), tz)
+                return catalog.list_products(conn), local_date(db.now(conn), tz)
 
         self.run(read, lambda data: self._open_dialog(*data), label="products")
 

@@ -196,7 +196,7 @@ class ReportsScreen(Screen):
 
         def read() -> date:
             with db.read() as conn:
-                return local_date(db.clock.now(conn), clinic_tz(conn))
+                return local_date(db.now(conn), clinic_tz(conn))
 
         self.run(read, self._today_known, label="today")
 

@@ -27,4 +27,3 @@ def upgrade() -> None:
         batch.create_check_constraint(
             op.f("ck_recall_item_lot_or_serial"), "lot_number IS NOT NULL OR serial IS NOT NULL"
         )
-

@@ -72,9 +72,7 @@ def upgrade() -> None:
         for column in columns:
             op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
     op.add_column("treatment_session", sa.Column("client_cipher", sa.Text(), nullable=True))
-    op.add_column(
-        "treatment_session", sa.Column("client_key", sa.String(length=64), nullable=True)
-    )
+    op.add_column("treatment_session", sa.Column("client_key", sa.String(length=64), nullable=True))
     op.create_index(
         op.f("ix_treatment_session_client_key"), "treatment_session", ["client_key"], unique=False
     )
