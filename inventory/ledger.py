@@ -85,7 +85,7 @@ def open_ledger(
             lost = lost_writes.check(db, path)
             eraser = key_erasure.KeyEraser(path)
             db.on_commit = _both(watch, eraser)
-            db.on_dispose.append(eraser.close)
+            db.on_dispose += [eraser.close, watch.head.close]
             if lost:
                 notes.append(lost)
             watch.note_current()
