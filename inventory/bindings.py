@@ -48,6 +48,17 @@ BOUND: dict[str, tuple[str, ...]] = {
         "close_note",
     ),
 }
+BOUND["recall_contact"] = (
+    "recall_id",
+    "session_id",
+    "method",
+    "reached",
+    "note",
+    "contacted_at",
+    "recorded_by",
+    "recorded_by_id",
+    "recorded_at",
+)
 # Tables whose rows change after they are written (a recall is closed): the newest
 # event that names the row holds the digest of the row as it is now.
 CHANGING = frozenset({"recall"})

@@ -52,6 +52,7 @@ APP_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
     "unit_use": READ_APPEND,
     "refusal": READ_APPEND,
     "unit_hold": READ_APPEND,
+    "recall_contact": READ_APPEND,
     # Never changed by the app once written.
     "receipt": READ_APPEND,
     "box": READ_APPEND,

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-APPEND_ONLY = ("audit_event", "unit_use", "refusal", "unit_hold", "ledger_lock")
+APPEND_ONLY = (
+    "audit_event",
+    "unit_use",
+    "refusal",
+    "unit_hold",
+    "recall_contact",
+    "ledger_lock",
+)
 
 
 def expected_triggers(dialect: str, tables: set[str]) -> list[str]:

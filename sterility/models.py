@@ -120,6 +120,39 @@ class Recall(Base):
     close_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+CONTACT_METHODS = ("phone", "sms", "email", "letter", "in_person")
+
+
+class RecallContact(Base):
+    """An affected client told of a recall: how, when, by whom, and what was said.
+
+    The client is named by a session of theirs that used a recalled unit (a report
+    prints the client's pseudonym; the reference itself stays encrypted). Append-only:
+    a second attempt (no answer, then a call back) is a second row.
+    """
+
+    __tablename__ = "recall_contact"
+    __table_args__ = (
+        CheckConstraint(
+            "method IN (" + ", ".join(f"'{m}'" for m in CONTACT_METHODS) + ")", name="method"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recall_id: Mapped[int] = mapped_column(ForeignKey("recall.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    reached: Mapped[bool] = mapped_column(Boolean, default=True)
+    """False for an attempt that did not reach the client (no answer, letter returned)."""
+    note: Mapped[str] = mapped_column(Text, default="")
+    contacted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When the client was contacted (may be earlier than the record, e.g. a call made
+    before it was entered; never later)."""
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class RecallItem(Base):
     """One lot (or one serial of a lot) named by a recall notice."""
 
