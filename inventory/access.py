@@ -27,6 +27,7 @@ CAN: dict[str, frozenset[str]] = {
             "quarantine_unit",
             "holds",
             "recalls",
+            "recall_contacts",
             "settings",
             "staff",
             "backup",
@@ -37,7 +38,9 @@ CAN: dict[str, frozenset[str]] = {
             "own_password",
         }
     ),
-    "practitioner": frozenset({"sessions", "chair", "quarantine_unit", "own_password"}),
+    "practitioner": frozenset(
+        {"sessions", "chair", "quarantine_unit", "recall_contacts", "own_password"}
+    ),
     "inspector": frozenset({"export"}),  # not even their own password: a manager resets it
 }
 WHAT = {
@@ -48,6 +51,7 @@ WHAT = {
     "quarantine_unit": "quarantine a unit",
     "holds": "quarantine a lot, release or waste stock",
     "recalls": "enter, handle or close recalls",
+    "recall_contacts": "record that a client was told of a recall",
     "settings": "change the clinic's settings",
     "staff": "manage staff accounts",
     "backup": "make backups",
