@@ -6,6 +6,7 @@ import argparse
 import os
 
 from commands.context import Context, add_json_flag
+from inventory.copy_to import copy_to
 from inventory.errors import InvalidInput
 from inventory.pg_roles import set_up_roles
 from inventory.roles import create_readonly_role
@@ -37,6 +38,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(roles)
     roles.set_defaults(handler=_roles)
 
+    copy = db_sub.add_parser(
+        "copy-to",
+        help="move this SQLite ledger, audit trail and all, into an empty PostgreSQL database",
+        description=(
+            "Copy every record (with its audit trail, seals and numbers) into the empty "
+            "PostgreSQL database at URL, run as its owner login; check the copy (rows per "
+            "table, the audit trail's last event and hash); then mark this SQLite file as "
+            "moved, so that it opens read-only from now on."
+        ),
+    )
+    copy.add_argument("url", metavar="URL", help="postgresql+psycopg://owner@server/ledger")
+    add_json_flag(copy)
+    copy.set_defaults(handler=_copy_to)
+
     role = db_sub.add_parser("readonly-role", help="create a read-only login for inspectors")
     role.add_argument("name")
     role.add_argument(
@@ -44,6 +59,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_json_flag(role)
     role.set_defaults(handler=_readonly_role)
+
+
+def _copy_to(args: argparse.Namespace, ctx: Context) -> int:
+    result = copy_to(ctx.db, args.url, by=ctx.actor)
+    ctx.emit(
+        {
+            "target": result.target,
+            "rows": result.rows,
+            "events": result.events,
+            "last_hash": result.last_hash,
+        },
+        "\n".join(
+            [
+                result.sentence,
+                "Next, on the server: python main.py --db URL db roles --owner OWNER --app APP "
+                "--inspector INSPECTOR (the workstations' login must own nothing).",
+                "Then on every workstation: Settings > Ledger > PostgreSQL with the app login's "
+                "URL (or STERILE_LEDGER_DB=postgresql+psycopg://APP@SERVER/DATABASE).",
+            ]
+        ),
+    )
+    return 0
 
 
 def _password(variable: str | None) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from inventory import health, key_erasure, lost_writes, protections, schema
+from inventory import copy_to, health, key_erasure, lost_writes, protections, schema
 from inventory.clock import Clock, DatabaseClock
 from inventory.db import (
     Database,
@@ -73,13 +73,15 @@ def open_ledger(
         with translate_db_errors(), engine.connect() as conn:
             writable = can_write(conn)
             missing = protections.missing_guards(conn)
+            moved = copy_to.moved_sentence(conn) if path is not None else None
+        why = protections.unguarded_sentence(missing) if missing else moved
         db = Database(
             engine=engine,
             clock=clock or DatabaseClock(),
-            read_only=read_only_reason is not None or not writable or bool(missing),
-            read_only_reason=protections.unguarded_sentence(missing) if missing else None,
+            read_only=read_only_reason is not None or not writable or why is not None,
+            read_only_reason=why,
         )
-        notes = [protections.unguarded_sentence(missing)] if missing else []
+        notes = [why] if why else []
         if path is not None and not db.read_only:
             watch = lost_writes.Watch(db, path)
             lost = lost_writes.check(db, path)

@@ -6,16 +6,20 @@ workstations (or one workstation and a flaky link) can silently lose or corrupt
 records. The ledger is a legal record of sterilisation, so we refuse up front
 and point the clinic at PostgreSQL instead.
 
-Detection reads the kernel's mount table (``/proc/self/mounts``). Where that
-table does not exist (Windows, macOS) the check does nothing: refusing to
-start because we cannot look would hurt more than it helps.
+On Linux, detection reads the kernel's mount table (``/proc/self/mounts``). On
+Windows, a UNC path (``//server/share/...``, with backslashes) is a share by its
+very form, and a drive letter is asked of Windows itself (``GetDriveTypeW``: a mapped network drive
+is ``DRIVE_REMOTE``). Where neither applies (macOS) the check does nothing: refusing
+to start because we cannot look would hurt more than it helps.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from inventory.errors import DatabaseProblem
 
@@ -132,13 +136,58 @@ def _read_mount_table() -> str | None:
         return None
 
 
-def check_not_network(path: Path, mounts_text: str | None = None) -> None:
+DRIVE_REMOTE = 4  # GetDriveTypeW: a network (mapped) drive
+DriveType = Callable[[str], int]
+
+
+def _windows_drive_type(root: str) -> int:
+    """Windows' own answer for a drive root such as ``Z:\\``."""
+    import ctypes
+
+    return int(ctypes.windll.kernel32.GetDriveTypeW(root))  # type: ignore[attr-defined]
+
+
+def windows_share(path: str, drive_type: DriveType | None = None) -> str | None:
+    """How ``path`` reaches a network share on Windows (None when it is a local disk).
+
+    ``drive_type`` lets tests stand in for Windows; by default Windows is asked.
+    """
+    drive = PureWindowsPath(path).drive  # "//server/share" reads as "\\\\server\\share" too
+    upper = drive.upper()
+    for long_unc in ("\\\\?\\UNC\\", "\\\\.\\UNC\\"):
+        if upper.startswith(long_unc):
+            return f"the network share \\\\{drive[len(long_unc):]}"
+    if upper.startswith(("\\\\?\\", "\\\\.\\")):
+        drive = drive[4:]  # a long local path: \\?\C:\... is on C:
+    elif drive.startswith("\\\\"):
+        return f"the network share {drive}"
+    if len(drive) == 2 and drive[1] == ":":
+        ask = drive_type or _windows_drive_type
+        if ask(drive.upper() + "\\") == DRIVE_REMOTE:
+            return f"the mapped network drive {drive.upper()}"
+    return None
+
+
+def check_not_network(
+    path: Path | str,
+    mounts_text: str | None = None,
+    *,
+    windows: bool | None = None,
+    drive_type: DriveType | None = None,
+) -> None:
     """Raise :class:`DatabaseProblem` if the SQLite file ``path`` is on a network share.
 
     ``mounts_text`` lets tests supply a mount table; by default the live one is
-    read (and if it cannot be read, nothing is refused). For a file that does
+    read (and if it cannot be read, nothing is refused). ``windows`` and
+    ``drive_type`` let tests take Windows' side. For a file that does
     not exist yet, the folder it would be created in is checked.
     """
+    on_windows = os.name == "nt" if windows is None else windows
+    if on_windows:  # tests pass Windows paths as text, with drive_type standing in
+        share = windows_share(str(path) if windows else os.path.abspath(path), drive_type)
+        if share is not None:
+            raise _on_share(str(path), share)
+        return
     path = Path(path)
     try:
         target = path if path.exists() else path.parent
@@ -155,10 +204,14 @@ def check_not_network(path: Path, mounts_text: str | None = None) -> None:
     if mount is None or mount.fstype.lower() not in NETWORK_FS:
         return
     shown = resolved if target is path else resolved / path.name
-    raise DatabaseProblem(
-        f"The database file {shown} is on a network share "
-        f"({mount.fstype} at {mount.mountpoint}); SQLite on a network share can "
-        "lose or corrupt records. Keep the file on this computer's own disk, or "
-        "for several workstations use a PostgreSQL database (postgresql+psycopg://...).",
+    raise _on_share(str(shown), f"{mount.fstype} at {mount.mountpoint}")
+
+
+def _on_share(shown: str, where: str) -> DatabaseProblem:
+    return DatabaseProblem(
+        f"The database file {shown} is on a network share ({where}); SQLite on a "
+        "network share can lose or corrupt records. Keep the file on this computer's own "
+        "disk, or for several workstations use a PostgreSQL database "
+        "(postgresql+psycopg://...).",
         code="network_mount",
     )

@@ -110,10 +110,10 @@ def run(qt_args: Sequence[str], *, db_url: str | None, user: str | None = None) 
     undo_hook = install_excepthook()
     db: Database | None = None
     try:
-        url = resolve_url(db_url)
-        log.info("desktop app starting on %s", url.split("@")[-1])
         warnings: list[str] = []
         try:
+            url = resolve_url(db_url)
+            log.info("desktop app starting on %s", url.split("@")[-1])
             db = open_ledger(url, warn=warnings.append)
         except LedgerError as error:
             log.warning("the ledger could not be opened: %s", error.message)
@@ -145,6 +145,13 @@ def _warn_at_start(parent: QWidget, text: str) -> None:
     box.setAccessibleName("Start-up warning")
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.exec()
+
+
+def refuse_to_start(text: str) -> int:
+    """Before anything could start (no log folder, say): a window that says why."""
+    application()
+    _refuse_to_start(text)
+    return EXIT_REFUSED
 
 
 def _refuse_to_start(text: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from inventory import mounts
 from inventory.errors import DatabaseProblem
-from inventory.mounts import Mount, check_not_network, mount_for, parse_mounts
+from inventory.mounts import DRIVE_REMOTE, Mount, check_not_network, mount_for, parse_mounts
 
 # A Debian/Ubuntu desktop: ext4 root, a separate /home, tmpfs, a cifs share of
 # the practice server mounted via fstab, and a GNOME gvfs mount.
@@ -206,3 +206,37 @@ def test_network_fs_names_are_lower_case() -> None:
     expected = {"cifs", "smb3", "nfs", "nfs4", "fuse.sshfs", "afs", "ceph", "glusterfs"}
     assert expected <= mounts.NETWORK_FS
     assert all(name == name.lower() for name in mounts.NETWORK_FS)
+
+
+# -- Windows: UNC paths and mapped drives (Windows' answers stood in for by drive_type)
+
+REMOTE_Z = {"C:\\": 3, "D:\\": 2, "Z:\\": DRIVE_REMOTE}  # fixed disk, removable, network
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        (r"\\nas\clinic\ledger.sqlite3", r"the network share \\nas\clinic"),
+        ("//nas/clinic/ledger.sqlite3", r"the network share \\nas\clinic"),
+        (r"\\?\UNC\nas\clinic\ledger.sqlite3", r"the network share \\nas\clinic"),
+        (r"Z:\SterileLedger\ledger.sqlite3", "the mapped network drive Z:"),
+        (r"z:\ledger.sqlite3", "the mapped network drive Z:"),
+    ],
+)
+def test_windows_shares_and_mapped_drives_are_refused(path: str, said: str) -> None:
+    with pytest.raises(DatabaseProblem) as caught:
+        check_not_network(path, windows=True, drive_type=lambda root: REMOTE_Z.get(root, 1))
+    assert caught.value.code == "network_mount"
+    assert said in caught.value.message and "PostgreSQL" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        r"C:\ProgramData\SterileLedger\ledger.sqlite3",
+        r"D:\stick\ledger.sqlite3",
+        r"\\?\C:\ProgramData\SterileLedger\ledger.sqlite3",
+    ],
+)
+def test_windows_local_disks_are_accepted(path: str) -> None:
+    check_not_network(path, windows=True, drive_type=lambda root: REMOTE_Z.get(root, 1))
