@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install system-deps lint soak bench screenshots clean
+.PHONY: run test install system-deps lint soak bench screenshots clean check-installed dist
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,5 +41,16 @@ screenshots: $(STAMP)
 	STERILE_LEDGER_HOME=$$tmp QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py screenshots; \
 	status=$$?; rm -rf $$tmp; exit $$status
 
+# The wheel and sdist as a clinic gets them: installed in a fresh environment and used.
+check-installed: $(STAMP)
+	$(PY) scripts/check_installed.py
+
+# The one-folder bundle for a PC without Python (dist/sterile-ledger), then its smoke test.
+dist: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bundle]'
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --workpath build/pyinstaller \
+		--distpath dist packaging/sterile-ledger.spec
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/check_installed.py --bundle dist/sterile-ledger
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

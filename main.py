@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 EXIT_REFUSED = 3
@@ -41,6 +42,7 @@ def setup_logging(*, max_bytes: int = 2_000_000, backups: int = 5) -> None:
 def main(argv: list[str] | None = None) -> int:
     """A command when one is named; otherwise the desktop app, with the same --db and --user."""
     argv = sys.argv[1:] if argv is None else argv
+    no_console_streams()
     utf8_console()
     from commands.cli import build_parser
     from commands.cli import main as cli_main
@@ -66,6 +68,14 @@ def main(argv: list[str] | None = None) -> int:
 def gui() -> int:
     """The windowed entry point (``sterile-ledger-gui``): the desktop app, or a command."""
     return main()
+
+
+def no_console_streams() -> None:
+    """Started without a console (pythonw, the bundle's windowed exe), Python has no
+    stdout or stderr at all: output then goes nowhere instead of crashing the start."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
 
 
 if __name__ == "__main__":

@@ -1,18 +1,24 @@
-"""session open|use|close|show|list, quarantine|release|waste, recall, recalls, trace."""
+"""session open|use|close|show|list, quarantine|release|waste|return, recall, recalls,
+recall-close, recall-return, recall-contacts, recall-contact, trace."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from commands.context import Context, add_json_flag, day, table, whole
+from inventory.access import NotAllowed
 from inventory.clock import show_local
+from inventory.errors import InvalidInput
 from inventory.settings import clinic_tz
 from reports.trace_csv import write_trace_csv
-from sterility import holds, recalls, sessions
+from sterility import holds, recall_contacts, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
+from sterility.models import CONTACT_METHODS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ("quarantine", "hold a unit or lot back"),
         ("release", "return a quarantined unit or lot to stock"),
         ("waste", "discard a unit or lot (final)"),
+        ("return", "return a unit or lot to the supplier (final; the reason may be the RMA)"),
     ):
         p = sub.add_parser(action, help=text)
         p.add_argument("target", metavar="UNIT_OR_LOT", help="a unit code, serial or lot number")
@@ -81,6 +88,56 @@ def register(sub: argparse._SubParsersAction) -> None:
     rclose.add_argument("--note", required=True)
     add_json_flag(rclose)
     rclose.set_defaults(handler=_recall_close)
+    rreturn = sub.add_parser(
+        "recall-return",
+        help="return a recall's stock on hand (quarantined or in stock) to the supplier",
+    )
+    rreturn.add_argument("recall", type=whole)
+    rreturn.add_argument("--reason", required=True, help="why, e.g. the supplier's RMA number")
+    add_json_flag(rreturn)
+    rreturn.set_defaults(handler=_recall_return)
+    rclients = sub.add_parser(
+        "recall-contacts",
+        aliases=["recall-clients"],
+        help="the clients a recall affects, and whether, when, how and by whom each was "
+        "contacted",
+    )
+    rclients.add_argument("recall", type=whole)
+    add_json_flag(rclients)
+    rclients.set_defaults(handler=_recall_clients)
+    rcontact = sub.add_parser(
+        "recall-contact", help="record that an affected client was told of a recall (or tried)"
+    )
+    rcontact.add_argument("recall", type=whole)
+    client = rcontact.add_mutually_exclusive_group(required=True)
+    client.add_argument(
+        "--session", type=whole, help="one of the client's affected sessions (see recall-contacts)"
+    )
+    client.add_argument(
+        "--client-ref",
+        metavar="REFERENCE",
+        help="the client's reference (needs a role that may read client references)",
+    )
+    rcontact.add_argument(
+        "--method",
+        "--how",
+        dest="method",
+        required=True,
+        choices=CONTACT_METHODS,
+        help="how the client was contacted: " + ", ".join(CONTACT_METHODS),
+    )
+    rcontact.add_argument(
+        "--not-reached", action="store_true", help="tried, but the client was not reached"
+    )
+    rcontact.add_argument("--note", default="", help="what was said or agreed")
+    rcontact.add_argument(
+        "--at",
+        type=local_minute,
+        metavar='"YYYY-MM-DD HH:MM"',
+        help="when, in the clinic's local time (default: now)",
+    )
+    add_json_flag(rcontact)
+    rcontact.set_defaults(handler=_recall_contact)
     rlist = sub.add_parser("recalls", help="list recalls")
     rlist.add_argument("--open", action="store_true")
     add_json_flag(rlist)
@@ -98,6 +155,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_json_flag(tr)
     tr.set_defaults(handler=_trace)
+
+
+def local_minute(text: str) -> datetime:
+    """An argparse type: a local wall-clock time "YYYY-MM-DD HH:MM", else a usage error."""
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a time like \"2026-03-31 14:05\" (the clinic's local time)"
+        ) from None
 
 
 def _open(args: argparse.Namespace, ctx: Context) -> int:
@@ -201,18 +268,35 @@ def _list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _hold(args: argparse.Namespace, ctx: Context) -> int:
-    move = {"quarantine": holds.quarantine, "release": holds.release, "waste": holds.waste}
+    move = {
+        "quarantine": holds.quarantine,
+        "release": holds.release,
+        "waste": holds.waste,
+        "return": holds.return_to_supplier,
+    }
     result = move[args.action](
         ctx.db, args.target, reason=args.reason, by=ctx.actor, gtin=args.gtin
     )
-    past = {"quarantine": "quarantined", "release": "released", "waste": "wasted"}[args.action]
-    text = f"{len(result.changed)} unit(s) {past}: {', '.join(result.changed[:10])}"
+    ctx.emit(result.as_dict(), _moved_text(result))
+    return 0
+
+
+PAST = {
+    "quarantine": "quarantined",
+    "release": "released",
+    "waste": "wasted",
+    "return": "returned to the supplier",
+}
+
+
+def _moved_text(result: holds.HoldResult) -> str:
+    text = f"{len(result.changed)} unit(s) {PAST[result.action]}: {', '.join(result.changed[:10])}"
     if len(result.changed) > 10:
         text += f" and {len(result.changed) - 10} more"
     if result.skipped:
-        text += f"\n{len(result.skipped)} unit(s) left as they were."
-    ctx.emit(result.as_dict(), text)
-    return 0
+        first, why = next(iter(result.skipped.items()))
+        text += f"\n{len(result.skipped)} unit(s) left as they were ({first} {why})."
+    return text
 
 
 def _trace_table(rows: list[recalls.TraceRow], ctx: Context) -> str:
@@ -256,9 +340,160 @@ def _recall(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _recall_close(args: argparse.Namespace, ctx: Context) -> int:
-    recalls.close_recall(ctx.db, args.recall, note=args.note, by=ctx.actor)
-    ctx.emit({"recall": args.recall, "closed": True}, f"Recall {args.recall} closed.")
+    info = recalls.close_recall(ctx.db, args.recall, note=args.note, by=ctx.actor)
+    with ctx.db.read() as conn:
+        tz = clinic_tz(conn)
+    assert info.closed_at is not None
+    ctx.emit(
+        {
+            "recall": info.id,
+            "closed": True,
+            "closed_at": info.closed_at.isoformat(),
+            "closed_by": info.closed_by,
+            "note": info.close_note,
+        },
+        f"Recall {info.id} ({info.reference}) closed on {show_local(info.closed_at, tz)} by "
+        f"{info.closed_by}: {info.close_note}",
+    )
     return 0
+
+
+def _recall_return(args: argparse.Namespace, ctx: Context) -> int:
+    result = holds.return_recall_stock(ctx.db, args.recall, reason=args.reason, by=ctx.actor)
+    ctx.emit(result.as_dict() | {"recall": args.recall}, _moved_text(result))
+    return 0
+
+
+def _recall_clients(args: argparse.Namespace, ctx: Context) -> int:
+    with ctx.db.read() as conn:
+        info = recalls.get_recall(conn, args.recall)
+        affected = recall_contacts.affected_clients(conn, args.recall, ctx.actor.keys)
+        units = recalls.recall_stock(conn, args.recall)
+        tz = clinic_tz(conn)
+    waiting = [c for c in affected if not c.contacted]
+    head = (
+        f"Recall {info.id} ({info.reference}): {units.received} unit(s) received here; "
+        f"{units['used']} used, {units['quarantined']} quarantined, {units['returned']} "
+        f"returned to the supplier, {units['wasted']} wasted, {units['in_stock']} in stock.\n"
+        f"{len(affected)} affected client(s), {len(waiting)} not yet contacted."
+    )
+    clients = table(
+        ["Client", "Sessions", "Uses", "Last used", "Contacted", "Last contact"],
+        [
+            [
+                c.client,
+                ", ".join(str(n) for n in c.sessions),
+                c.uses,
+                show_local(c.last_used, tz) if c.last_used else "",
+                "yes" if c.contacted else "NOT YET",
+                _contact_words(c.last_contact, tz),
+            ]
+            for c in affected
+        ],
+    )
+    contacts = [(c, contact) for c in affected for contact in c.contacts]
+    parts = [head, clients]
+    if contacts:
+        parts.append(
+            "Contacts:\n"
+            + table(
+                ["Client", "Session", "When", "How", "Reached", "By", "Note"],
+                [
+                    [
+                        c.client,
+                        contact.session_id,
+                        show_local(contact.contacted_at, tz),
+                        contact.method_words,
+                        "yes" if contact.reached else "no",
+                        contact.recorded_by,
+                        contact.note,
+                    ]
+                    for c, contact in contacts
+                ],
+            )
+        )
+    if waiting and len(waiting) < len(affected):
+        parts.append(
+            "Still to contact:\n"
+            + table(
+                ["Client", "Sessions", "Tried"],
+                [
+                    [c.client, ", ".join(str(n) for n in c.sessions), len(c.contacts) or ""]
+                    for c in waiting
+                ],
+            )
+        )
+    data = {
+        "recall": info.id,
+        "reference": info.reference,
+        "units": units.as_dict(),
+        "clients": [c.as_dict() for c in affected],
+        "not_contacted": [c.as_dict() for c in waiting],
+    }
+    ctx.emit(data, "\n".join(parts))
+    return 0
+
+
+def _contact_words(contact: recall_contacts.Contact | None, tz: ZoneInfo) -> str:
+    if contact is None:
+        return ""
+    reached = "" if contact.reached else " (not reached)"
+    return (
+        f"{show_local(contact.contacted_at, tz)}, {contact.method_words}{reached}, "
+        f"by {contact.recorded_by}"
+    )
+
+
+def _recall_contact(args: argparse.Namespace, ctx: Context) -> int:
+    session_id = args.session
+    if session_id is None:
+        session_id = _session_of_client(ctx, args.recall, args.client_ref)
+    contact_id = recall_contacts.record_contact(
+        ctx.db,
+        args.recall,
+        session_id,
+        method=args.method,
+        reached=not args.not_reached,
+        note=args.note,
+        contacted_at=args.at,
+        by=ctx.actor,
+    )
+    with ctx.db.read() as conn:
+        contact = next(
+            c for c in recall_contacts.contacts_of(conn, args.recall) if c.id == contact_id
+        )
+        tz = clinic_tz(conn)
+    outcome = "reached" if contact.reached else "not reached"
+    ctx.emit(
+        contact.as_dict() | {"recall": args.recall},
+        f"Contact {contact.id} recorded for recall {args.recall}, session {contact.session_id}: "
+        f"{contact.method_words}, {outcome}, {show_local(contact.contacted_at, tz)}, "
+        f"by {contact.recorded_by}.",
+    )
+    return 0
+
+
+def _session_of_client(ctx: Context, recall_id: int, reference: str) -> int:
+    """The latest affected session of the client with this reference, or a refusal."""
+    if not ctx.actor.keys.has("data"):
+        raise NotAllowed(
+            f"{ctx.actor.name} cannot read client references, so cannot find a client by "
+            "reference. Name the session with --session (see recall-contacts). Nothing was "
+            "changed."
+        )
+    wanted = reference.strip()
+    with ctx.db.read() as conn:
+        recalls.get_recall(conn, recall_id)
+        affected = recall_contacts.affected_clients(conn, recall_id, ctx.actor.keys)
+    found = [c for c in affected if c.client == wanted] or [
+        c for c in affected if c.client.casefold() == wanted.casefold()
+    ]
+    if not found:
+        raise InvalidInput(
+            f"No client with reference '{wanted}' used a unit that recall {recall_id} names; "
+            f"see who did with: python main.py recall-contacts {recall_id}"
+        )
+    return found[0].sessions[-1]
 
 
 def _recalls(args: argparse.Namespace, ctx: Context) -> int:

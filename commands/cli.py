@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from commands import (
     audit_cmd,
@@ -63,9 +64,15 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def program_name() -> str:
+    """How the user started us: ``python main.py`` from a checkout, else the command."""
+    started = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python main.py" if started == "main.py" else "sterile-ledger"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python main.py",
+        prog=program_name(),
         description="Sterile Ledger: single-use needle cartridges, tracked from box to client.",
         epilog="With no command, the desktop app opens.",
     )

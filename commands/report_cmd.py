@@ -51,6 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                 action="store_true",
                 help="print client references as entered instead of pseudonyms",
             )
+        p.add_argument(
+            "--force",
+            action="store_true",
+            help="replace an earlier export's files of the same name (otherwise refused)",
+        )
         add_json_flag(p)
         p.set_defaults(handler=_report, kind=kind)
 
@@ -78,31 +83,37 @@ def _report(args: argparse.Namespace, ctx: Context) -> int:
             sys.stderr.write(f"\r{fraction * 100:5.1f}%  {phase:<50}")
             sys.stderr.flush()
 
-    if args.kind == "compliance":
-        from reports.export import export_compliance  # pandas and reportlab: load on use
+    from reports.export import WouldOverwrite, export_compliance, export_usage
 
-        result = export_compliance(
-            ctx.db,
-            args.start,
-            args.end,
-            pdf=args.pdf,
-            csv=args.csv,
-            by=ctx.actor,
-            with_client_names=args.with_client_names,
-            progress=progress,
-        )
-    else:
-        from reports.export import export_usage
-
-        result = export_usage(
-            ctx.db,
-            args.start,
-            args.end,
-            pdf=args.pdf,
-            csv=args.csv,
-            by=ctx.actor,
-            progress=progress,
-        )
+    try:
+        if args.kind == "compliance":
+            result = export_compliance(
+                ctx.db,
+                args.start,
+                args.end,
+                pdf=args.pdf,
+                csv=args.csv,
+                by=ctx.actor,
+                with_client_names=args.with_client_names,
+                progress=progress,
+                overwrite=args.force,
+            )
+        else:
+            result = export_usage(
+                ctx.db,
+                args.start,
+                args.end,
+                pdf=args.pdf,
+                csv=args.csv,
+                by=ctx.actor,
+                progress=progress,
+                overwrite=args.force,
+            )
+    except WouldOverwrite as refused:  # a usage error: the same command with --force works
+        if ctx.as_json:
+            ctx.emit({"refused": refused.code, "message": refused.message}, "")
+        sys.stderr.write(f"Refused: {refused.message}\nAdd --force to replace them.\n")
+        return 2
     if not ctx.as_json and sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 60 + "\r")
     ctx.emit(result.as_dict(), _describe(result))
@@ -134,19 +145,51 @@ def _describe(result: ExportResult) -> str:
 def _verify(args: argparse.Namespace, ctx: Context) -> int:
     from reports.verify import verify_against, verify_file
 
+    clinic = _clinic_fingerprint(ctx)
     if args.previous is not None:
         result = verify_against(args.file, args.previous)
-        if result.ok and args.fingerprint:
-            pinned = verify_file(args.file, expected_fingerprint=args.fingerprint)
-            result = result if pinned.ok else pinned
+        if result.ok and (args.fingerprint or clinic):
+            pinned = verify_file(
+                args.file, expected_fingerprint=args.fingerprint, clinic_fingerprint=clinic
+            )
+            result = result if pinned.ok and not pinned.warnings else pinned
     else:
-        result = verify_file(args.file, expected_fingerprint=args.fingerprint)
+        result = verify_file(
+            args.file, expected_fingerprint=args.fingerprint, clinic_fingerprint=clinic
+        )
     if ctx.as_json:
         ctx.emit(result.as_dict(), "")
+    elif result.ok and result.warnings:
+        for warning in result.warnings:
+            sys.stderr.write(f"WARNING: {warning}\n")
+        ctx.emit(None, "Intact, but not signed by this clinic: " + result.sentence)
     elif result.ok:
         ctx.emit(None, "OK: " + result.sentence)
     else:
         sys.stderr.write(f"FAILED: {result.sentence}\n")
         if result.fingerprint:
             sys.stderr.write(f"Signing key: {result.fingerprint}\n")
-    return 0 if result.ok else 3
+    return 0 if result.ok and not result.warnings else 3
+
+
+def _clinic_fingerprint(ctx: Context) -> str | None:
+    """The clinic's own certificate's fingerprint when its ledger is at hand, else None.
+
+    An inspector verifies without any ledger: nothing is created or asked for then.
+    """
+    from inventory.db import sqlite_path
+    from inventory.ledger import resolve_url
+
+    try:
+        url = resolve_url(ctx.db_url)
+        path = sqlite_path(url)
+        if path is not None and not (path.is_file() and path.stat().st_size > 0):
+            return None
+        from inventory.signing_key import fingerprint
+        from inventory.staff import certificate
+
+        with ctx.db.read() as conn:
+            cert = certificate(conn)
+    except Exception:  # no usable ledger here: verify works from the files alone
+        return None
+    return fingerprint(cert) if cert else None

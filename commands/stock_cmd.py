@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     units.add_argument("--lot", help="exactly this lot number")
     units.add_argument("--lot-contains", metavar="TEXT", help="lot numbers containing TEXT")
-    units.add_argument("--status", help="in_stock, used, quarantined or wasted")
+    units.add_argument("--status", help="in_stock, used, quarantined, wasted or returned")
     units.add_argument("--gtin")
     units.add_argument(
         "--expiry",

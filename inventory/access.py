@@ -49,7 +49,7 @@ WHAT = {
     "sessions": "open or close treatment sessions",
     "chair": "use units at the chair",
     "quarantine_unit": "quarantine a unit",
-    "holds": "quarantine a lot, release or waste stock",
+    "holds": "quarantine a lot, release, waste or return stock",
     "recalls": "enter, handle or close recalls",
     "recall_contacts": "record that a client was told of a recall",
     "settings": "change the clinic's settings",

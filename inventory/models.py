@@ -37,7 +37,7 @@ NAMING = {
 ROLES = ("manager", "practitioner", "inspector")
 PRODUCT_KINDS = ("pen_cartridge", "roller")
 STERILIZATION_METHODS = ("EO", "gamma", "e-beam", "steam")
-UNIT_STATUSES = ("in_stock", "used", "quarantined", "wasted")
+UNIT_STATUSES = ("in_stock", "used", "quarantined", "wasted", "returned")
 # Needle lengths are kept in micrometres: exact, and the same on every database.
 MIN_NEEDLE_UM, MAX_NEEDLE_UM = 250, 2500
 

@@ -5,7 +5,8 @@ listings, so a filter means the same thing in both faces:
 
 - ``lot``: exactly this lot number; ``lot_contains``: lot numbers containing the text;
 - ``product_id``, ``gtin``, ``needle_um``: one product, one GTIN, one needle length;
-- ``status``: in_stock, used, quarantined or wasted (a lot matches when it has such units);
+- ``status``: in_stock, used, quarantined, wasted or returned (a lot matches when it has
+  such units);
 - ``expiry``: ``expired``, or ``30``/``60``/``90`` (expiring from today through that
   many days), on the clinic's local calendar.
 """

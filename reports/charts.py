@@ -10,7 +10,6 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
 from reports.fonts import FontChain
-from reports.script import visual
 
 PALETTE = [
     colors.HexColor(c)
@@ -61,11 +60,12 @@ def stacked_bars(
     drawing.add(chart)
     legend = Legend()
     legend.x, legend.y = width - legend_width, height - 30
-    legend.fontName = fonts.font_covering(list(series))
+    legend.fontName = legend_font = fonts.font_covering(list(series))
     legend.fontSize = 7.5
     legend.alignment = "right"
     legend.colorNamePairs = [
-        (PALETTE[i % len(PALETTE)], visual(name)) for i, name in enumerate(series)
+        (PALETTE[i % len(PALETTE)], fonts.one_font(name, legend_font))
+        for i, name in enumerate(series)
     ]
     drawing.add(legend)
     drawing.add(String(0, height - 12, title, fontName=fonts.primary, fontSize=9))
@@ -91,7 +91,8 @@ def horizontal_bars(
     chart.width, chart.height = width - label_width - 20, height - 46
     shown = [min(v, cap) if cap is not None else v for v in values]
     chart.data = [list(reversed(shown))] if shown else [[0]]
-    names = list(reversed([visual(label) for label in labels])) or [""]
+    names = [fonts.one_font(label, fonts.font_covering([label])) for label in labels]
+    names = list(reversed(names)) or [""]
     chart.categoryAxis.categoryNames = names
     chart.categoryAxis.labels.fontSize = 7.5
     chart.categoryAxis.labels.fontName = fonts.primary

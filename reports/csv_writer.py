@@ -1,9 +1,12 @@
 """CSV sections: UTF-8, every cell text, formula-looking cells neutralised, hashed as written.
 
 One file per section. A cell that starts with = + - @, a tab or a carriage return gets a
-leading apostrophe (``reports.cells``, the one home of that rule). Values are never
-converted to numbers, so GTINs and lots keep their leading zeros. Files start with a
-UTF-8 byte-order mark so spreadsheet programs read names in any script correctly.
+leading apostrophe, except a plain negative number such as -46 (``reports.cells``, the
+one home of that rule). Values are written as their text, so GTINs and lots keep their
+leading zeros in the file; a spreadsheet that opens a CSV may still read 09506000100043
+as a number, which is why every CSV export also writes an .xlsx workbook with typed
+cells (``reports.xlsx_writer``). Files start with a UTF-8 byte-order mark so spreadsheet
+programs read names in any script correctly.
 
 The writer hashes exactly the bytes it writes. With no file wanted (a PDF-only export)
 it still produces and hashes the same bytes, so the report digest printed on a PDF
@@ -22,6 +25,7 @@ from typing import BinaryIO
 from reports.cells import neutral
 
 BOM = "\ufeff".encode()
+WORKBOOK = "workbook"  # the manifest's section name for the .xlsx (reports.xlsx_writer)
 _FLUSH_EVERY = 2000
 
 
@@ -88,6 +92,11 @@ def data_digest(section_digests: Sequence[tuple[str, str]]) -> str:
     """The report's digest: SHA-256 over "<section> <sha256 of its CSV>" lines, in order.
 
     Anyone with the CSV files can recompute it, and it is the digest on the PDF cover.
+    The workbook (section ``WORKBOOK``) is listed in the manifest beside the CSVs but is
+    left out here: it is the same data in another form, and a PDF-only export, which
+    writes no workbook, must print the same digest.
     """
-    text = "".join(f"{name} {digest}\n" for name, digest in section_digests)
+    text = "".join(
+        f"{name} {digest}\n" for name, digest in section_digests if name != WORKBOOK
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from inventory.catalog import mm_text
-from reports.cells import RISKY, neutral
+from reports.cells import RISKY, neutral, sql_neutral
 
 BATCH = 2000
 Row = tuple[Any, ...]
@@ -55,6 +55,12 @@ class Period:
             "start": bind_time(self.start_utc, dialect),
             "end": bind_time(self.end_utc, dialect),
         }
+
+    def day_params(self, dialect: str) -> dict[str, Any]:
+        """The period's first and last calendar days, for comparing with expiry dates."""
+        if dialect == "sqlite":  # dates are stored as YYYY-MM-DD text
+            return {"start_day": self.start.isoformat(), "end_day": self.end.isoformat()}
+        return {"start_day": self.start, "end_day": self.end}
 
 
 def bind_time(at: datetime, dialect: str) -> Any:
@@ -112,12 +118,7 @@ class Sql:
 
     def neut(self, expr: str) -> str:
         """The CSV rule of ``reports.cells`` in SQL: a risky first character gets an apostrophe."""
-        first = f"unicode({expr})" if self.dialect == "sqlite" else f"ascii({expr})"
-        quote = "''''"
-        return (
-            f"CASE WHEN {first} IN ({_RISKY_CODES}) THEN {quote} || {expr} "
-            f"ELSE COALESCE({expr}, '') END"
-        )
+        return sql_neutral(expr, self.dialect)  # reports.cells keeps the one rule
 
     def learn_lengths(self, conn: Connection) -> None:
         """The needle lengths and depths in use, so mm text is a lookup, not a printf."""
@@ -141,6 +142,14 @@ class Sql:
         if not known:
             return f"CASE WHEN {expr} IS NULL THEN '' ELSE {computed} END"
         return f"CASE {expr} {known} ELSE COALESCE({computed}, '') END"
+
+    def words(self, expr: str, mapping: dict[str, str]) -> str:
+        """A stored code in words (an unknown code shown with spaces for underscores)."""
+        known = " ".join(
+            f"WHEN '{code}' THEN '{text.replace(chr(39), chr(39) * 2)}'"
+            for code, text in mapping.items()
+        )
+        return f"CASE {expr} {known} ELSE replace(COALESCE({expr}, ''), '_', ' ') END"
 
     def yes_no(self, expr: str) -> str:
         return f"CASE WHEN {expr} THEN 'yes' ELSE 'no' END"
@@ -275,3 +284,151 @@ def day_text(value: Any) -> str:
 
 def mm_of(um: Any) -> str:
     return "" if um is None else mm_text(int(um))
+
+
+# --- words for stored codes (mirroring sterility.errors and ui.verdict) ---------------
+
+REASON_WORDS = {
+    "already_used": "already used",
+    "already_in_this_session": "already recorded in this session",
+    "expired": "lot expired",
+    "recalled": "lot or unit recalled",
+    "quarantined": "unit in quarantine",
+    "wasted": "unit discarded as waste",
+    "returned": "unit returned to the supplier",
+    "unknown_code": "unknown unit code",
+    "unreadable": "label could not be read",
+    "not_a_unit": "not a unit label",
+    "session_closed": "session already closed",
+    "no_session": "no such session",
+    "deeper_than_planned": "needles deeper than planned",
+    "label_mismatch": "label does not match what was received",
+    "not_your_session": "another practitioner's session",
+    "beyond_scope": "beyond the practitioner's scope of practice",
+    "unit_busy": "unit busy at another workstation",
+    "refused": "refused",
+}
+"""Each refusal reason (sterility.errors.REFUSALS) as an inspector reads it."""
+
+KIND_WORDS = {"pen_cartridge": "pen cartridge", "roller": "roller"}
+STERILIZATION_WORDS = {
+    "EO": "ethylene oxide (EO)",
+    "gamma": "gamma irradiation",
+    "e-beam": "electron beam (e-beam)",
+    "steam": "steam",
+}
+STATUS_WORDS = {
+    "in_stock": "in stock",
+    "used": "used",
+    "quarantined": "quarantined",
+    "wasted": "wasted",
+    "returned": "returned to the supplier",
+}
+
+
+def reason_words(code: str) -> str:
+    return REASON_WORDS.get(code, code.replace("_", " "))
+
+
+# --- small queries the compliance report needs beside its sections -------------------
+
+
+def recall_unit_counts(conn: Connection, recall_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per recall: the units it names that were received here, by their status now.
+
+    The one matching rule (sterility.recalls.MATCH_SQL) decides which units a recall names.
+    """
+    from sterility.recalls import MATCH_SQL
+
+    if not recall_ids:
+        return {}
+    match = MATCH_SQL.format(ri="ri", gtin="p.gtin", lot="l.lot_number", serial="u.serial",
+                             code="u.code")  # fmt: skip
+    ids = ", ".join(str(int(i)) for i in recall_ids)
+    rows = conn.exec_driver_sql(
+        f"""
+        SELECT named.recall_id, named.status, count(*) FROM (
+            SELECT DISTINCT ri.recall_id, u.id, u.status
+            FROM unit u
+            JOIN lot l ON l.id = u.lot_id
+            JOIN product p ON p.id = u.product_id
+            JOIN recall_item ri ON {match}
+            WHERE ri.recall_id IN ({ids})
+        ) named
+        GROUP BY named.recall_id, named.status
+        """
+    ).all()
+    counts: dict[int, dict[str, int]] = {int(i): {} for i in recall_ids}
+    for recall_id, status, n in rows:
+        counts[int(recall_id)][str(status)] = int(n)
+    return counts
+
+
+def shown_of_sessions(conn: Connection, session_ids: list[int]) -> dict[int, str]:
+    """How the report prints the client of each session (pseudonym or name)."""
+    if not session_ids:
+        return {}
+    ids = ", ".join(str(int(i)) for i in session_ids)
+    rows = conn.exec_driver_sql(
+        f"SELECT ts.id, rcl.shown FROM treatment_session ts "
+        f"JOIN {CLIENT_TABLE} rcl ON rcl.ref = ts.client_key WHERE ts.id IN ({ids})"
+    ).all()
+    return {int(i): str(shown) for i, shown in rows}
+
+
+@dataclass(frozen=True)
+class Head:
+    """The audit trail after its first ``size`` events: the chain hash and the tree root."""
+
+    size: int
+    chain_hash: str
+    tree_root: str
+
+
+def audit_heads(
+    conn: Connection, params: dict[str, Any], leaves: bytes | None
+) -> tuple[Head, Head, int]:
+    """The trail's head just before the period's first event and just after its last one,
+    and the number of events between.
+
+    ``leaves`` are the export's tree leaves (32 bytes per event, in event order); without
+    them the leaves are read again. A later report's tree covers these events too, so its
+    leaves file gives the same roots for the same sizes.
+    """
+    from inventory import audit, merkle
+
+    first, last, count = conn.execute(
+        text(
+            "SELECT min(id), max(id), count(*) FROM audit_event "
+            "WHERE at >= :start AND at < :end"
+        ),
+        params,
+    ).one()
+    if first is None:  # no event in the period: both heads are the one before it
+        before = conn.execute(
+            text("SELECT max(id) FROM audit_event WHERE at < :start"), params
+        ).scalar()
+        last = int(before or 0)
+        first = last + 1
+
+    def head(upto: int) -> tuple[int, str]:
+        """Events numbered up to ``upto``: how many, and the last one's chain hash."""
+        size, chain = conn.execute(
+            text(
+                "SELECT count(*), (SELECT hash FROM audit_event WHERE id = "
+                "(SELECT max(id) FROM audit_event WHERE id <= :upto)) "
+                "FROM audit_event WHERE id <= :upto"
+            ),
+            {"upto": upto},
+        ).one()
+        return int(size), str(chain or audit.GENESIS)
+
+    start_size, start_chain = head(int(first) - 1)
+    end_size, end_chain = head(int(last))
+    if leaves is None:
+        hashes = audit.tree_leaves(conn)[:end_size]
+    else:
+        hashes = [leaves[i : i + 32] for i in range(0, end_size * 32, 32)]
+    start = Head(start_size, start_chain, merkle.root(hashes[:start_size]).hex())
+    end = Head(end_size, end_chain, merkle.root(hashes[:end_size]).hex())
+    return start, end, int(count)

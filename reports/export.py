@@ -38,17 +38,27 @@ from reports.pipeline import (
     Progress,
     Steps,
     Targets,
+    WouldOverwrite,
     Writers,
     plan_targets,
 )
 
 if TYPE_CHECKING:
     from reports.cover import ReportInfo
+    from reports.manifest import PlainSet
     from reports.pdf_writer import PdfReport
-    from reports.signing import ClinicKey
+    from reports.signing import ClinicKey, Visible
     from reports.tree import ExportTree
 
-__all__ = ["KINDS", "ExportCancelled", "ExportResult", "export_compliance", "export_usage"]
+__all__ = [
+    "KINDS",
+    "ExportCancelled",
+    "ExportResult",
+    "WouldOverwrite",
+    "existing_files",
+    "export_compliance",
+    "export_usage",
+]
 
 KINDS = ("compliance", "usage")
 
@@ -87,6 +97,13 @@ class ExportResult:
         }
 
 
+def existing_files(
+    kind: str, start: date, end: date, *, pdf: Path | None, csv: Path | None
+) -> list[Path]:
+    """The earlier export's files that exporting here would replace (ask before)."""
+    return plan_targets(kind, start, end, pdf, csv).existing()
+
+
 def export_compliance(
     db: Database,
     start: date,
@@ -98,9 +115,15 @@ def export_compliance(
     with_client_names: bool = False,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    overwrite: bool = True,
 ) -> ExportResult:
-    """The inspector's report for a period: PDF and/or CSV, signed, recorded in the audit trail."""
-    return _export(db, "compliance", start, end, pdf, csv, by, with_client_names, progress, cancel)
+    """The inspector's report for a period: PDF and/or CSV, signed, recorded in the audit trail.
+
+    ``overwrite=False`` refuses (:class:`WouldOverwrite`) to replace an earlier export.
+    """
+    return _export(
+        db, "compliance", start, end, pdf, csv, by, with_client_names, progress, cancel, overwrite
+    )
 
 
 def export_usage(
@@ -113,9 +136,10 @@ def export_usage(
     by: Actor,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    overwrite: bool = True,
 ) -> ExportResult:
     """The manager's usage, stock and expiry report for a period."""
-    return _export(db, "usage", start, end, pdf, csv, by, False, progress, cancel)
+    return _export(db, "usage", start, end, pdf, csv, by, False, progress, cancel, overwrite)
 
 
 def _export(
@@ -129,9 +153,13 @@ def _export(
     with_client_names: bool,
     progress: Progress | None,
     cancel: Cancel | None,
+    overwrite: bool = True,
 ) -> ExportResult:
     by.require("export")
-    targets = plan_targets(kind, start, end, pdf, csv)  # the request's one check
+    # The request's one check.
+    targets = plan_targets(
+        kind, start, end, pdf, csv, overwrite=overwrite, named=with_client_names
+    )
     steps = Steps(progress, cancel)
     steps.phase(0.0, "Preparing")
     # The report machinery: pandas, reportlab and (on signing) pyhanko load here, on use.
@@ -181,7 +209,12 @@ def _export(
         steps.phase(0.92, "Signing")
         signed = _finish_pdf(writers.doc, targets, info, key, digest, tree)
         leaves = _write_leaves(targets, tree)
-        manifest_temp = _write_manifest(targets, info, key, digest, writers, counts, tree)
+        manifest_temp, manifest_signed = _write_manifest(
+            targets, info, key, digest, writers, counts, tree
+        )
+        extras = _write_plain_checks(
+            targets, info, key, signed, writers, tree, leaves, manifest_temp, manifest_signed
+        )
         result = ExportResult(
             kind,
             targets.pdf,
@@ -197,9 +230,17 @@ def _export(
             tree.consistent,
         )
         _record_and_place(
-            db, result, info, targets, signed, manifest_temp, writers, by, tree, leaves
-        )
+            db, result, info, targets, signed, manifest_temp, writers, by, tree, leaves,
+            extras, overwrite,
+        )  # fmt: skip
         targets.clean()  # the unsigned PDF; everything else was moved into place
+    except OSError as exc:  # a disk full, a name too long, a folder gone: a sentence
+        writers.abort()
+        targets.clean()
+        raise LedgerError(
+            f"The report could not be written ({exc.strerror or exc}): nothing was kept.",
+            code="export_failed",
+        ) from exc
     except BaseException:
         writers.abort()
         targets.clean()
@@ -252,12 +293,34 @@ def _finish_pdf(
             key,
             reason=f"{info.title} {info.period_text}, data digest {digest}",
             location=info.clinic.clinic_name,
+            visible=_visible(doc, info, key),
+            signed_at=info.generated_at,
         )
     except OSError as exc:
         raise LedgerError(
             f"The PDF could not be written to {targets.pdf.parent}: {exc.strerror or exc}."
         ) from exc
     return signed
+
+
+def _visible(doc: PdfReport, info: ReportInfo, key: ClinicKey) -> Visible | None:
+    """The signature's box on the cover and its appearance, or None without a cover box."""
+    from reports.signature_box import SignatureText, appearance_pdf
+    from reports.signing import Visible
+
+    box = info.signature.field_box()
+    if box is None or info.signature.page is None:
+        return None
+    x1, y1, x2, y2 = box
+    text = SignatureText(
+        clinic=info.clinic.clinic_name,
+        by=info.by,
+        signed_at=f"{info.generated_local} ({info.generated_utc})",
+        fingerprint=key.fingerprint,
+    )
+    return Visible(
+        info.signature.page, box, appearance_pdf(text, doc.fonts, x2 - x1, y2 - y1)
+    )
 
 
 def _write_manifest(
@@ -268,10 +331,11 @@ def _write_manifest(
     writers: Writers,
     counts: dict[str, int],
     tree: ExportTree,
-) -> Path | None:
+) -> tuple[Path | None, tuple[bytes, bytes] | None]:
+    """The manifest's temporary file, and (the bytes it signs, its signature)."""
     final = targets.manifest
     if final is None:
-        return None
+        return None, None
     from reports.manifest import write_manifest
 
     files = [
@@ -301,8 +365,101 @@ def _write_manifest(
         "audit_tree": tree.document(_leaves_name(targets)),
     }
     temp = targets.temp(final)
-    write_manifest(temp, body, key)
-    return temp
+    signed = write_manifest(temp, body, key)
+    return temp, signed
+
+
+def _write_plain_checks(
+    targets: Targets,
+    info: ReportInfo,
+    key: ClinicKey,
+    signed_pdf: Path | None,
+    writers: Writers,
+    tree: ExportTree,
+    leaves: tuple[Path, Path] | None,
+    manifest_temp: Path | None,
+    manifest_signed: tuple[bytes, bytes] | None,
+) -> list[tuple[Path, Path]]:
+    """What lets sha256sum and openssl alone check the CSV set (VERIFY.txt says how).
+
+    Beside the manifest: the bytes its signature covers and that signature, the
+    certificate, and a SHA256SUMS list of every file of the set signed by the clinic's
+    key. Returns the (temporary, final) pairs to put in place with the rest.
+    """
+    folder = targets.csv_dir
+    if folder is None or manifest_temp is None or manifest_signed is None:
+        return []
+    from reports.manifest import PlainSet, sums_text, verify_text
+    from reports.pipeline import VERIFY_NAME
+    from reports.signing import sign_bytes
+
+    prefix = targets.prefix
+    pairs: list[tuple[Path, Path]] = []
+
+    def put(suffix: str, data: bytes) -> tuple[Path, Path]:
+        final = folder / f"{prefix}{suffix}"
+        temp = targets.temp(final)
+        temp.write_bytes(data)
+        pairs.append((temp, final))
+        return temp, final
+
+    payload, signature = manifest_signed
+    entries: list[tuple[str, str]] = []
+    pdf_here = (
+        signed_pdf is not None
+        and targets.pdf is not None
+        and targets.pdf.parent.resolve() == folder.resolve()
+    )
+    if pdf_here:
+        assert signed_pdf is not None and targets.pdf is not None
+        entries.append((targets.pdf.name, _sha256(signed_pdf)))
+    entries += [(targets.csv(s.name).name, s.sha256) for s in writers.sections]  # type: ignore[union-attr]
+    if leaves is not None:
+        entries.append((leaves[1].name, hashlib.sha256(tree.leaves).hexdigest()))
+    assert targets.manifest is not None
+    entries.append((targets.manifest.name, _sha256(manifest_temp)))
+    for suffix, data in (
+        ("-manifest.signed", payload),
+        ("-manifest.sig", signature),
+        ("-certificate.pem", key.cert_pem.encode("ascii")),
+    ):
+        put(suffix, data)
+        entries.append((f"{prefix}{suffix}", hashlib.sha256(data).hexdigest()))
+    sums = sums_text(entries)
+    put("-SHA256SUMS", sums)
+    put("-SHA256SUMS.sig", sign_bytes(sums, key))
+    about = f"{info.title}, {info.clinic.clinic_name}, {info.period_text}"
+    this = PlainSet(prefix, key.fingerprint, targets.pdf.name if pdf_here else None, about)  # type: ignore[union-attr]
+    final = folder / VERIFY_NAME
+    temp = targets.temp(final)
+    temp.write_text(verify_text([*_other_sets(folder, prefix), this]), encoding="utf-8")
+    pairs.append((temp, final))
+    return pairs
+
+
+def _other_sets(folder: Path, prefix: str) -> list[PlainSet]:
+    """The other exports in this folder, so that VERIFY.txt keeps their steps too."""
+    from reports.manifest import PlainSet
+    from reports.signing import fingerprint
+
+    sets = []
+    for sums in sorted(folder.glob("*-SHA256SUMS")):
+        other = sums.name[: -len("-SHA256SUMS")]
+        cert_file = folder / f"{other}-certificate.pem"
+        if other == prefix or not cert_file.is_file():
+            continue
+        try:
+            from cryptography import x509
+            from cryptography.hazmat.primitives import serialization
+
+            cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+            printed = fingerprint(cert.public_bytes(serialization.Encoding.DER))
+            listed = sums.read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            continue  # not ours to describe; its own VERIFY steps are lost, not its files
+        pdf = f"{other}.pdf"
+        sets.append(PlainSet(other, printed, pdf if f"  {pdf}\n" in listed else None))
+    return sets
 
 
 def _leaves_name(targets: Targets) -> str:
@@ -355,8 +512,12 @@ def _record_and_place(
     by: Actor,
     tree: ExportTree,
     leaves: tuple[Path, Path] | None,
+    extras: list[tuple[Path, Path]] | None = None,
+    overwrite: bool = True,
 ) -> None:
     """Record the export with its digests and move the files into place, as one step."""
+    from reports.pipeline import VERIFY_NAME, WouldOverwrite
+
     moves: list[tuple[Path, Path]] = []
     digests: dict[str, str] = {}
     if signed_pdf is not None and result.pdf is not None:
@@ -371,6 +532,12 @@ def _record_and_place(
     if manifest_temp is not None and result.manifest is not None:
         moves.append((manifest_temp, result.manifest))
         digests[result.manifest.name] = _sha256(manifest_temp)
+    # The plain-tool check files are derived from those above: placed, not recorded.
+    moves += extras or []
+    if not overwrite:  # the CSV sections' names are known only now: check them all again
+        taken = [f for _t, f in moves if f.name != VERIFY_NAME and f.exists()]
+        if taken:
+            raise WouldOverwrite(taken)
     record = {
         "report": result.kind,
         "from": info.period.start.isoformat(),

@@ -5,8 +5,12 @@ collection is CFF), so a name like "李静 (Li Jing)" is split into runs, each d
 the first font that has its glyphs: Noto Sans (Latin, Greek, Cyrillic), the Noto
 script fonts (Arabic, Hebrew, Devanagari...), WenQuanYi Micro Hei (Chinese, Japanese,
 Korean; TrueType outlines) and DejaVu Sans. A character no font has is printed as its
-code point ("[U+1F600]"), never as an empty box. Fonts are read from Debian's font
-packages (or resources/fonts/, which wins when it holds a file of the same name).
+code point ("[U+1F600]"), never as an empty box. Runs are put in bidi order and shaped
+by HarfBuzz (reports.shaping).
+
+The fonts ship with the app in resources/fonts/ (OFL, Apache and Bitstream Vera
+licences beside them), so a report prints on a PC with no fonts of its own; Debian's
+font folders are a fallback for a source checkout without them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from inventory.errors import LedgerError
-from reports.script import visual
+from reports import shaping
 
 VENDORED = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 SYSTEM_DIRS = {
@@ -126,36 +130,65 @@ class FontChain:
             return ((self.primary, text),)
         return self._runs(text)
 
+    def _drawable(self, text: str) -> str:
+        """The text with each character no font has written as its code point."""
+        if all(ch.isspace() or ord(ch) in self._primary_chars for ch in text):
+            return text
+        return "".join(
+            ch
+            if ch.isspace() or ord(ch) in self._primary_chars or self.font_for(ch)
+            else f"[U+{ord(ch):04X}]"
+            for ch in text
+        )
+
+    @lru_cache(maxsize=20_000)  # noqa: B019 - one chain per process, kept for its life
+    def items(self, text: str) -> tuple[shaping.Item, ...]:
+        """The line's font and bidi items, in visual order (text in logical order)."""
+        text = self._drawable(text)
+        fonts: list[str] = []
+        current = self.primary
+        for ch in text:
+            if ch.isspace():
+                font = current  # a space stays in the font around it
+            elif ord(ch) in self._primary_chars:
+                font = self.primary
+            else:
+                font = self.font_for(ch) or self.primary
+            fonts.append(font)
+            current = font
+        return tuple(shaping.items(text, lambda i, _ch: fonts[i]))
+
     @lru_cache(maxsize=50_000)  # noqa: B019 - one chain per process, kept for its life
     def _runs(self, text: str) -> tuple[tuple[str, str], ...]:
-        pieces: list[tuple[str, str]] = []
-        current = self.primary
-        for ch in visual(text):
-            if ch.isspace() or ord(ch) in self._primary_chars:
-                font, piece = (current if ch.isspace() else self.primary), ch
-            else:
-                found = self.font_for(ch)
-                font, piece = (found, ch) if found else (self.primary, f"[U+{ord(ch):04X}]")
-            if pieces and pieces[-1][0] == font:
-                pieces[-1] = (font, pieces[-1][1] + piece)
-            else:
-                pieces.append((font, piece))
-            current = font
-        return tuple(pieces)
+        return tuple((item.font, shaping.shaped(item)) for item in self.items(text))
 
     def width(self, text: str, size: float) -> float:
-        return sum(pdfmetrics.stringWidth(piece, font, size) for font, piece in self.runs(text))
+        return sum(shaping.width(piece, font, size) for font, piece in self.runs(text))
 
     def markup(self, text: str) -> str:
-        """Paragraph markup that draws each run in its own font."""
+        """Paragraph markup that draws each run in its own font (styles shape it)."""
+        if text.isascii():
+            return escape(text)
         return "".join(
-            escape(piece) if font == self.primary else f'<font name="{font}">{escape(piece)}</font>'
-            for font, piece in self.runs(text)
+            escape(shaping.markup_words(item))
+            if item.font == self.primary
+            else f'<font name="{item.font}">{escape(shaping.markup_words(item))}</font>'
+            for item in self.items(text)
+        )
+
+    def one_font(self, text: str, font: str) -> str:
+        """The line in visual order with shaped glyphs, all in one font (a chart label,
+        which reportlab's charts draw as one plain string: marks sit a little apart)."""
+        if text.isascii():
+            return text
+        return "".join(
+            str(shaping.shaped(shaping.Item(font, item.text, item.level)))
+            for item in self.items(text)
         )
 
     def font_covering(self, texts: list[str]) -> str:
         """One font that has every character of all ``texts`` (chart labels take one font)."""
-        wanted = {ord(ch) for text in texts for ch in visual(text) if not ch.isspace()}
+        wanted = {ord(ch) for text in texts for ch in text if not ch.isspace()}
         for index in range(len(self._paths)):
             face = self._face(index)
             if wanted <= face.chars:
@@ -164,7 +197,7 @@ class FontChain:
 
     def missing(self, text: str) -> list[str]:
         """Characters of ``text`` that no installed font can draw."""
-        return [ch for ch in visual(text) if not ch.isspace() and self.font_for(ch) is None]
+        return [ch for ch in text if not ch.isspace() and self.font_for(ch) is None]
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,18 @@
 
 Long tables (one row per use: 100,000 rows, 2,000 pages) are drawn row by row with
 canvas text objects: platypus tables cost 4 to 15 times as much (see DESIGN "Known
-costs"). Platypus is kept for the cover, summaries and charts. The total page count
-and the report digest are only known at the end, so every page refers to small PDF
-forms ("total", "digest") that are filled in just before the file is saved.
+costs"). Platypus is kept for the cover, summaries and charts. The total page count,
+the report digest, the pages where sections start and the banner of a named export
+are only known at the end, so pages refer to small PDF forms ("total", "digest",
+"page-<key>", "banner") that are filled in just before the file is saved.
+
+Every font is embedded: the canvas starts each page in the report's own font, not in
+reportlab's default Helvetica (which a PDF reader would have to substitute).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +23,9 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, LongTable, Paragraph, TableStyle
+from reportlab.platypus.tables import CellStyle
 
+from reports import shaping
 from reports.cells import RISKY
 from reports.fonts import FontChain, Fonts
 
@@ -30,6 +37,10 @@ MUTED = colors.HexColor("#5b6b76")
 RULE = colors.HexColor("#b8c4cc")
 BAND = colors.HexColor("#eef3f6")
 HEAD_FILL = colors.HexColor("#d9e4ea")
+ALERT = colors.HexColor("#9b1c1c")
+ALERT_FILL = colors.HexColor("#fbe3e0")
+# Where a word too long for its column may break: after these characters.
+_BREAKS = re.compile(r"(?<=[_\-/.,;:)\]])")
 
 
 @dataclass(frozen=True)
@@ -40,19 +51,23 @@ class Column:
     width: float
     source: int | tuple[int, ...]
     wrap: bool = True
+    template: str = ""
+    """How several cells read as one ("{0} ({1})"); by default the filled ones joined by " / "."""
 
 
 class FormRef(Flowable):
     """A flowable that shows a PDF form defined later (the digest on the cover)."""
 
-    def __init__(self, name: str, width: float, height: float) -> None:
+    def __init__(self, name: str, width: float, height: float, dy: float = 0.0) -> None:
         super().__init__()
-        self.name, self.width, self.height = name, width, height
+        self.name, self.width, self.height, self.dy = name, width, height, dy
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:
+        if self.dy:
+            self.canv.translate(0, self.dy)
         self.canv.doForm(self.name)
 
 
@@ -73,7 +88,18 @@ class PdfReport:
     ) -> None:
         self.fonts = fonts
         self.width, self.height = pagesize
-        self.c = Canvas(str(path), pagesize=pagesize, pageCompression=1)
+        # Each page starts in an embedded font (reportlab's default is Helvetica, not embedded).
+        self.c = Canvas(
+            str(path),
+            pagesize=pagesize,
+            pageCompression=1,
+            initialFontName=fonts.regular.primary,
+            initialFontSize=8,
+            initialLeading=10,
+        )
+        # A platypus table sets its cells' font even when they hold paragraphs; its default
+        # is Helvetica. Tables built elsewhere (the cover's layout) get the embedded font too.
+        CellStyle.fontname = fonts.regular.primary
         self.c.setTitle(title)
         self.c.setSubject(subject)
         self.c.setAuthor(author)
@@ -81,6 +107,10 @@ class PdfReport:
         self.header, self.footer = header, footer
         self.section = ""
         self.page = 0
+        self.banner = ""
+        """Printed in every page's footer when set (e.g. an export with client names)."""
+        self.marks: dict[str, int] = {}
+        self._page_refs: set[str] = set()
         self.top = self.height - MARGIN - HEADER_GAP
         self.bottom = MARGIN + FOOTER_GAP
         self.frame_width = self.width - 2 * MARGIN
@@ -111,18 +141,32 @@ class PdfReport:
         c.translate(x + label_width, MARGIN + 3)
         c.doForm("total")
         c.restoreState()
+        c.saveState()
+        c.translate(x - 14, MARGIN + 3)  # the banner ends left of "Page x of y"
+        c.doForm("banner")
+        c.restoreState()
         self.y = self.top
 
     def new_page(self) -> None:
         self.c.showPage()
         self._start_page()
 
-    def new_section(self, title: str) -> None:
-        """Start a subject on a fresh page, its name in the running header."""
+    def new_section(self, title: str, key: str | None = None) -> None:
+        """Start a subject on a fresh page, its name in the running header.
+
+        With a ``key``, the page is remembered for a contents list (:meth:`page_ref`).
+        """
         self.section = title
         if self.page > 1 or self.y < self.top:
             self.new_page()
+        if key is not None:
+            self.marks[key] = self.page
         self.heading(title)
+
+    def page_ref(self, key: str, size: float = 8.5) -> FormRef:
+        """The page number where the section ``key`` starts, filled in at the end."""
+        self._page_refs.add(key)
+        return FormRef(f"page-{key}", 24, size * 1.3, dy=size * 0.25)
 
     def heading(self, title: str, size: float = 14) -> None:
         if self.y - size * 2.2 < self.bottom:
@@ -137,24 +181,49 @@ class PdfReport:
         t.setFillColor(color)
         for font, piece in chain.runs(text):
             t.setFont(font, size)
-            t.textOut(piece)
+            shaping.text_out(t, piece)
         self.c.drawText(t)
 
     def finish(self, digest: str) -> None:
-        """Fill in the deferred page total and digest, then write the file."""
+        """Fill in the deferred page total, digest, section pages and banner; write the file."""
         c = self.c
         c.showPage()
-        c.beginForm("total")
-        t = c.beginText(0, 0)
-        t.setFont(self.fonts.regular.primary, 8)
-        t.setFillColor(INK)
-        t.textOut(str(self.page))
-        c.drawText(t)
-        c.endForm()
+        self._number_form("total", str(self.page), 8)
+        for key in sorted(self._page_refs):
+            self._number_form(f"page-{key}", str(self.marks.get(key, "-")), 8.5)
         c.beginForm("digest")
         self._digest_lines(digest)
         c.endForm()
+        self._banner_form()
         c.save()
+
+    def _number_form(self, name: str, value: str, size: float) -> None:
+        c = self.c
+        c.beginForm(name)
+        t = c.beginText(0, 0)
+        t.setFont(self.fonts.regular.primary, size)
+        t.setFillColor(INK)
+        t.textOut(value)
+        c.drawText(t)
+        c.endForm()
+
+    def _banner_form(self) -> None:
+        """The footer banner, right-aligned at the form's origin (empty when not set)."""
+        c = self.c
+        size = 7.5
+        bold = self.fonts.bold
+        width = bold.width(self.banner, size) if self.banner else 0.0
+        c.beginForm("banner", lowerx=-width - 8, lowery=-4, upperx=1, uppery=size + 4)
+        if self.banner:
+            c.setFillColor(ALERT)
+            c.rect(-width - 6, -2.5, width + 6, size + 3.5, stroke=0, fill=1)
+            t = c.beginText(-width - 3, 0)
+            t.setFillColor(colors.white)
+            for font, piece in bold.runs(self.banner):
+                t.setFont(font, size)
+                shaping.text_out(t, piece)
+            c.drawText(t)
+        c.endForm()
 
     def _digest_lines(self, digest: str) -> None:
         """The digest in two lines of four groups: it fits a narrow column."""
@@ -208,6 +277,7 @@ class PdfReport:
             leading=size * 1.3,
             textColor=color,
             alignment=TA_LEFT,
+            shaping=1,  # HarfBuzz, word by word (FontChain.markup orders the words)
         )
 
     def small_table(
@@ -217,8 +287,15 @@ class PdfReport:
         widths: Sequence[float],
         size: float = 8,
     ) -> LongTable:
-        """A platypus table for summaries: wrapped cells, header repeated on every page."""
-        body = [[self.paragraph(str(cell), size) for cell in row] for row in rows]
+        """A platypus table for summaries: wrapped cells, header repeated on every page.
+
+        A cell is text, or a flowable drawn as it is (a page number filled in later).
+        """
+
+        def shown(cell: object) -> Flowable:
+            return cell if isinstance(cell, Flowable) else self.paragraph(str(cell), size)
+
+        body = [[shown(cell) for cell in row] for row in rows]
         if not body:
             body = [[self.paragraph("(none)", size, color=MUTED)] + [""] * (len(widths) - 1)]
         if header is None:
@@ -236,6 +313,7 @@ class PdfReport:
             TableStyle(
                 [
                     *first,
+                    ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular.primary),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("TOPPADDING", (0, 0), (-1, -1), 2),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -246,21 +324,29 @@ class PdfReport:
         )
         return table
 
-    def stream_table(self, columns: Sequence[Column], size: float = 7) -> StreamTable:
-        return StreamTable(self, columns, size)
+    def stream_table(
+        self, columns: Sequence[Column], size: float = 7, alert: int | None = None
+    ) -> StreamTable:
+        """A long table drawn row by row; a row whose CSV cell ``alert`` is set is marked."""
+        return StreamTable(self, columns, size, alert)
 
 
 class StreamTable:
     """A long table drawn straight onto the canvas, a row at a time.
 
-    Cells wrap at word boundaries; the header is drawn again at the top of every page.
-    Repeated values (practitioners, products, lots) are measured once.
+    Cells wrap at word boundaries (a word longer than its column breaks after a "_",
+    "-", "/" or the like, and only then between letters); the header is drawn again at
+    the top of every page. Repeated values (practitioners, products, lots) are measured
+    once. A row whose ``alert`` cell is not empty is drawn on a red band.
     """
 
     PAD = 2.0
 
-    def __init__(self, doc: PdfReport, columns: Sequence[Column], size: float) -> None:
+    def __init__(
+        self, doc: PdfReport, columns: Sequence[Column], size: float, alert: int | None = None
+    ) -> None:
         self.doc, self.columns, self.size = doc, list(columns), size
+        self.alert = alert
         self.leading = size * 1.25
         self.xs: list[float] = []
         x = MARGIN
@@ -298,14 +384,14 @@ class StreamTable:
                 t.setTextOrigin(x + self.PAD, y)
                 for font, piece in bold.runs(line):
                     t.setFont(font, self.size)
-                    t.textOut(piece)
+                    shaping.text_out(t, piece)
                 y -= self.leading
         c.drawText(t)
         doc.y -= height
         self._band = False
 
     def _wrap(self, chain: FontChain, text: str, width: float) -> list[str]:
-        """Greedy word wrap, breaking words longer than the column."""
+        """Greedy word wrap; a word longer than the column is split (:meth:`_split`)."""
         if chain.width(text, self.size) <= width:
             return [text]
         lines: list[str] = []
@@ -317,15 +403,33 @@ class StreamTable:
                 continue
             if line:
                 lines.append(line)
-            line = ""
-            for ch in word:
-                if chain.width(line + ch, self.size) > width and line:
-                    lines.append(line)
-                    line = ""
-                line += ch
+            if chain.width(word, self.size) <= width:
+                line = word
+                continue
+            *whole, line = self._split(chain, word, width)
+            lines.extend(whole)
         if line:
             lines.append(line)
         return lines or [""]
+
+    def _split(self, chain: FontChain, word: str, width: float) -> list[str]:
+        """A word too long for the column: broken after punctuation where it can be
+        ("deeper_than_" / "planned"), between letters only where a piece still does not fit."""
+        lines: list[str] = []
+        line = ""
+        for piece in _BREAKS.split(word):
+            if chain.width(line + piece, self.size) <= width:
+                line += piece
+                continue
+            if line:
+                lines.append(line)
+                line = ""
+            for ch in piece:
+                if line and chain.width(line + ch, self.size) > width:
+                    lines.append(line)
+                    line = ""
+                line += ch
+        return [*lines, line]
 
     def _cell_lines(self, index: int, value: str) -> list[str] | str:
         if value[:1] == "'" and value[1:2] in RISKY:
@@ -355,6 +459,8 @@ class StreamTable:
             source = column.source
             if isinstance(source, int):
                 values.append(cells[source])
+            elif column.template and all(cells[i] for i in source):
+                values.append(column.template.format(*(cells[i] for i in source)))
             else:
                 values.append(" / ".join(cells[i] for i in source if cells[i]))
         lines = [self._cell_lines(i, v) for i, v in enumerate(values)]
@@ -366,7 +472,10 @@ class StreamTable:
             doc.new_page()
             self._draw_header()
         c = doc.c
-        if self._band:
+        if self.alert is not None and cells[self.alert]:
+            c.setFillColor(ALERT_FILL)
+            c.rect(MARGIN, doc.y - height, self.total_width, height, stroke=0, fill=1)
+        elif self._band:
             c.setFillColor(BAND)
             c.rect(MARGIN, doc.y - height, self.total_width, height, stroke=0, fill=1)
         self._band = not self._band
@@ -395,24 +504,25 @@ class StreamTable:
                     if font != self._font:
                         t.setFont(font, self.size)
                         self._font = font
-                    t.textOut(piece)
+                    shaping.text_out(t, piece)
                 y -= self.leading
         doc.y -= height
         self.rows += 1
 
-    def note(self, text: str, *, bold: bool = False) -> None:
-        """A full-width line inside the table (a group heading, or "no rows")."""
+    def note(self, text: str, *, bold: bool = False, alert: bool = False) -> None:
+        """A full-width line inside the table (a group heading, a flag, or "no rows")."""
         self.flush()
         doc = self.doc
-        chain = doc.fonts.bold if bold else doc.fonts.regular
+        chain = doc.fonts.bold if bold or alert else doc.fonts.regular
         lines = self._wrap(chain, text, self.total_width - 2 * self.PAD)
         height = len(lines) * self.leading + self.PAD * 2
         if doc.y - height - self.leading < doc.bottom:
             doc.new_page()
             self._draw_header()
         y = doc.y - self.PAD - self.size
+        color = ALERT if alert else INK if bold else MUTED
         for line in lines:
-            doc.text_line(chain, line, MARGIN + self.PAD, y, self.size, INK if bold else MUTED)
+            doc.text_line(chain, line, MARGIN + self.PAD, y, self.size, color)
             y -= self.leading
         doc.y -= height
         self._band = False

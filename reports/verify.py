@@ -61,6 +61,8 @@ class VerifyResult:
     files: list[str] = field(default_factory=list)
     tree: TreeMaterial | None = field(default=None, repr=False, compare=False)
     first_different_event: int | None = None  # verify --previous: the first changed event
+    # Said beside an intact file: e.g. signed by a certificate other than the clinic's own.
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         head = self.tree.head if self.tree is not None else None
@@ -75,24 +77,52 @@ class VerifyResult:
             if head is None
             else {"tree_size": head.size, "root_sha256": head.root, "at_utc": head.at_utc},
             "first_different_event": self.first_different_event,
+            "warnings": list(self.warnings),
         }
 
 
-def verify_file(path: Path, *, expected_fingerprint: str | None = None) -> VerifyResult:
-    """Verify one exported file; ``expected_fingerprint`` also pins the signer's key."""
+def verify_file(
+    path: Path,
+    *,
+    expected_fingerprint: str | None = None,
+    clinic_fingerprint: str | None = None,
+) -> VerifyResult:
+    """Verify one exported file.
+
+    ``expected_fingerprint`` pins the signer's certificate (another signer fails);
+    ``clinic_fingerprint`` is the clinic's own certificate, when known (the ledger at
+    hand): an intact file signed by another certificate then carries a warning.
+    """
     path = Path(path)
     try:
-        head = path.read_bytes()[:5] if path.is_file() else None
+        if not path.is_file():
+            return VerifyResult(False, f"{path} does not exist or is not a file.")
+        with path.open("rb") as handle:
+            head = handle.read(5)
     except OSError as exc:
         return VerifyResult(False, f"{path} cannot be read: {exc.strerror or exc}.")
-    if head is None:
-        return VerifyResult(False, f"{path} does not exist or is not a file.")
-    if head.startswith(b"%PDF"):
-        result = _verify_pdf(path)
-    elif path.name.endswith(".json"):
-        result = _verify_manifest(path)
-    else:
-        result = _verify_csv(path)
+    try:
+        if head.startswith(b"%PDF"):
+            result = _verify_pdf(path)
+        elif path.name.endswith(".json"):
+            result = _verify_manifest(path)
+        else:
+            result = _verify_csv(path)
+    except (
+        TypeError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        ValueError,
+        OverflowError,
+        RecursionError,
+        OSError,
+    ):  # a hand-made or damaged file in a shape no export writes
+        return VerifyResult(
+            False,
+            f"{path.name} is damaged or was not written by Sterile Ledger: its content is "
+            "not in the shape of an export, so it cannot be checked.",
+        )
     if result.ok and expected_fingerprint:
         wanted = _norm(expected_fingerprint)
         if result.fingerprint is None or _norm(result.fingerprint) != wanted:
@@ -105,6 +135,17 @@ def verify_file(path: Path, *, expected_fingerprint: str | None = None) -> Verif
                 result.data_digest,
                 result.files,
             )
+    other = result.fingerprint and _norm(result.fingerprint) != _norm(clinic_fingerprint or "")
+    if result.ok and clinic_fingerprint and other:
+        result = replace(
+            result,
+            warnings=(
+                f"{path.name} is signed by a certificate other than this clinic's own: its "
+                f"certificate's SHA-256 fingerprint is {result.fingerprint}, the clinic's is "
+                f"{clinic_fingerprint}. It was signed again by someone else, or it is "
+                "another clinic's report.",
+            ),
+        )
     return result
 
 

@@ -269,6 +269,14 @@ def _use(
             e.UnitWasted(f"{name} was discarded as waste ({unit.status_reason}). Take a new one."),
             unit.id,
         )
+    if unit.status == "returned":
+        raise _Refuse(
+            e.UnitReturned(
+                f"{name} was returned to the supplier ({unit.status_reason}). Do not use it; "
+                "take a new one."
+            ),
+            unit.id,
+        )
     recall = raw.one(
         _RECALL,
         {"gtin": unit.gtin, "lot": unit.lot_number, "serial": unit.serial, "code": unit.code},

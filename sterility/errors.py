@@ -37,6 +37,10 @@ class UnitWasted(ScanRefused):
     code = "wasted"
 
 
+class UnitReturned(ScanRefused):
+    code = "returned"
+
+
 class UnknownUnit(ScanRefused):
     code = "unknown_code"
 
@@ -95,6 +99,7 @@ REFUSALS: dict[str, type[ScanRefused]] = {
         UnitRecalled,
         UnitQuarantined,
         UnitWasted,
+        UnitReturned,
         UnknownUnit,
         ScanUnreadable,
         NotAUnit,

@@ -1,8 +1,9 @@
 """Recording a unit's move off or back onto the shelf: the hold row, its status, its event.
 
-Quarantine, release and waste (sterility.holds) and a recall's quarantine
-(sterility.recalls) all move units through here, so each move is one ``unit_hold`` row
-(append-only), the unit's new status, and one audit event bound to that row.
+Quarantine, release, waste and return to the supplier (sterility.holds) and a recall's
+quarantine (sterility.recalls) all move units through here, so each move is one
+``unit_hold`` row (append-only; its action is the verb: quarantine, release, waste,
+return), the unit's new status, and one audit event bound to that row.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ by whom, and which were not.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select
 
@@ -23,6 +23,7 @@ from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
 from inventory.keyring import Keyring
 from inventory.models import Unit
+from inventory.settings import clinic_tz
 from inventory.text import clean
 from sterility import clients
 from sterility.models import (
@@ -60,6 +61,19 @@ class Contact:
     def method_words(self) -> str:
         return METHOD_WORDS.get(self.method, self.method)
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "session": self.session_id,
+            "method": self.method,
+            "method_words": self.method_words,
+            "reached": self.reached,
+            "note": self.note,
+            "contacted_at": self.contacted_at.isoformat(),
+            "recorded_by": self.recorded_by,
+            "recorded_at": self.recorded_at.isoformat(),
+        }
+
 
 @dataclass
 class AffectedClient:
@@ -83,6 +97,18 @@ class AffectedClient:
     @property
     def last_contact(self) -> Contact | None:
         return self.contacts[-1] if self.contacts else None
+
+    def as_dict(self) -> dict[str, object]:
+        """What the caller may see: the reference as shown, never the stored cipher."""
+        return {
+            "client": self.client,
+            "sessions": list(self.sessions),
+            "uses": self.uses,
+            "first_used": self.first_used.isoformat() if self.first_used else None,
+            "last_used": self.last_used.isoformat() if self.last_used else None,
+            "contacted": self.contacted,
+            "contacts": [c.as_dict() for c in self.contacts],
+        }
 
 
 def affected_clients(
@@ -158,7 +184,8 @@ def record_contact(
     """Record that the client of ``session_id`` was told (or tried) about a recall.
 
     The session must be one that used a unit the recall names: a contact is recorded for
-    an affected client only. ``contacted_at`` defaults to now and is never in the future.
+    an affected client only. ``contacted_at`` defaults to now and is never in the future;
+    without a time zone it is the clinic's wall-clock time (what staff type).
     Returns the contact's number.
     """
     by.require("recall_contacts")
@@ -183,6 +210,9 @@ def record_contact(
             )
         now = db.now(conn)
         when = now if contacted_at is None else contacted_at
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=clinic_tz(conn))
+        when = when.astimezone(UTC)
         if when > now:
             raise InvalidInput("A contact is recorded once it was made: the time is in the future.")
         values = {

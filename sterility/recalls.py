@@ -10,7 +10,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from inventory import audit
 from inventory.access import Actor
@@ -21,7 +31,7 @@ from inventory.clock import local_date
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
 from inventory.keyring import Keyring
-from inventory.models import Lot, Product, Unit
+from inventory.models import UNIT_STATUSES, Lot, Product, Unit
 from inventory.settings import clinic_tz
 from inventory.stock import UnitRow, units_where
 from inventory.text import clean
@@ -130,6 +140,8 @@ class RecallInfo:
     closed_at: datetime | None
     close_note: str | None
     lots: list[str]
+    closed_by: str | None = None
+    """Who closed it (with ``closed_at`` and ``close_note``: how the notice was handled)."""
 
 
 def enter_recall(
@@ -288,11 +300,39 @@ def recalled_units(
     return units_where(conn, *conditions)
 
 
-def close_recall(db: Database, recall_id: int, *, note: str, by: Actor) -> None:
-    """Close a handled notice with a note; its units stay blocked, its history stays."""
+@dataclass(frozen=True)
+class RecallStock:
+    """What became of the units a recall names that were received here, by their status
+    now: used on clients, still quarantined, returned to the supplier, and so on."""
+
+    received: int
+    by_status: dict[str, int]
+
+    def __getitem__(self, status: str) -> int:
+        return self.by_status.get(status, 0)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"received": self.received, **{s: self[s] for s in UNIT_STATUSES}}
+
+
+def recall_stock(conn: Connection, recall_id: int) -> RecallStock:
+    """How many of the units a recall names were received, and where each is now."""
+    rows = conn.execute(
+        select(Unit.status, func.count())
+        .where(Unit.id.in_(named_units(recall_id)))
+        .group_by(Unit.status)
+    ).all()
+    counts = {status: int(n) for status, n in rows}
+    return RecallStock(sum(counts.values()), {s: counts.get(s, 0) for s in UNIT_STATUSES})
+
+
+def close_recall(db: Database, recall_id: int, *, note: str, by: Actor) -> RecallInfo:
+    """Close a handled notice: when, by whom, and a note of how (an RMA number, say),
+    for the inspector. Its units stay blocked at the chair; its history stays."""
     by.require("recalls")
     if not note.strip():
         raise InvalidInput("Say how the recall was handled: a note is required.")
+    note = clean(note, "note", max_len=2000, multiline=True)
     with db.write() as conn:
         row = conn.execute(select(Recall.closed_at).where(Recall.id == recall_id)).first()
         if row is None:
@@ -307,7 +347,7 @@ def close_recall(db: Database, recall_id: int, *, note: str, by: Actor) -> None:
                 closed_at=now,
                 closed_by=by.name,
                 closed_by_id=by.staff_id or None,
-                close_note=note.strip(),
+                close_note=note,
             )
         )
         closed = conn.execute(select(Recall.__table__).where(Recall.id == recall_id)).one()
@@ -319,12 +359,23 @@ def close_recall(db: Database, recall_id: int, *, note: str, by: Actor) -> None:
             entity="recall",
             entity_id=recall_id,
             old={"closed_at": None},
-            new={"note": note.strip()},
+            new={"closed_at": now.isoformat(), "closed_by": by.name, "note": note},
             row=binding("recall", recall_id, closed._mapping),
         )
+        return get_recall(conn, recall_id)
 
 
-def list_recalls(conn: Connection, *, open_only: bool = False) -> list[RecallInfo]:
+def get_recall(conn: Connection, recall_id: int) -> RecallInfo:
+    """One recall, or NotFound in words."""
+    found = list_recalls(conn, recall_id=recall_id)
+    if not found:
+        raise NotFound(f"There is no recall {recall_id}.")
+    return found[0]
+
+
+def list_recalls(
+    conn: Connection, *, open_only: bool = False, recall_id: int | None = None
+) -> list[RecallInfo]:
     query = select(
         Recall.id,
         Recall.reference,
@@ -334,14 +385,21 @@ def list_recalls(conn: Connection, *, open_only: bool = False) -> list[RecallInf
         Recall.entered_at,
         Recall.closed_at,
         Recall.close_note,
+        Recall.closed_by,
     ).order_by(Recall.id.desc())
     if open_only:
         query = query.where(Recall.closed_at.is_(None))
+    items_query = select(RecallItem.recall_id, RecallItem.lot_number).order_by(RecallItem.id)
+    if recall_id is not None:
+        query = query.where(Recall.id == recall_id)
+        items_query = items_query.where(RecallItem.recall_id == recall_id)
     rows = conn.execute(query).all()
-    items = conn.execute(select(RecallItem.recall_id, RecallItem.lot_number)).all()
+    items = conn.execute(items_query).all()
     lots: dict[int, list[str]] = {}
     for recall_id, lot in items:
         lots.setdefault(recall_id, [])
         if lot is not None and lot not in lots[recall_id]:
             lots[recall_id].append(lot)
-    return [RecallInfo(*row, lots=lots.get(row.id, [])) for row in rows]
+    return [
+        RecallInfo(*row[:8], lots=lots.get(row.id, []), closed_by=row.closed_by) for row in rows
+    ]

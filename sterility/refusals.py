@@ -17,6 +17,33 @@ from inventory.rawsql import Raw, Statement
 from sterility.errors import ScanRefused
 from sterility.models import Refusal, TreatmentSession
 
+# Each refusal reason (sterility.errors.REFUSALS) in words, for lists and reports.
+REASON_WORDS = {
+    "already_used": "already used",
+    "expired": "lot expired",
+    "recalled": "lot or unit recalled",
+    "quarantined": "unit in quarantine",
+    "wasted": "unit discarded as waste",
+    "returned": "unit returned to the supplier",
+    "unknown_code": "unknown unit code",
+    "unreadable": "label could not be read",
+    "not_a_unit": "not a unit label",
+    "session_closed": "session already closed",
+    "no_session": "no such session",
+    "deeper_than_planned": "needles deeper than planned",
+    "label_mismatch": "label does not match what was received",
+    "not_your_session": "another practitioner's session",
+    "beyond_scope": "beyond the practitioner's scope of practice",
+    "unit_busy": "unit busy at another workstation",
+    "refused": "refused",
+}
+
+
+def reason_words(code: str) -> str:
+    """A refusal reason in words (an unknown code is shown with spaces)."""
+    return REASON_WORDS.get(code, code.replace("_", " "))
+
+
 _REFUSAL, _S = Refusal.__table__, TreatmentSession.__table__
 _INSERT_REFUSAL = Statement(
     insert(_REFUSAL)

@@ -110,5 +110,10 @@ def test_two_workstations_on_one_database_sign_with_one_certificate(
         finally:
             here.dispose()
         prints.append(result.fingerprint)
-        assert not list((tmp_path / workstation).rglob("*.pem"))  # no key in either folder
+        # No key in either folder: the export carries only the public certificate.
+        files = [p for p in (tmp_path / workstation).rglob("*") if p.is_file()]
+        assert not [p for p in files if b"PRIVATE KEY" in p.read_bytes()]
+        assert [p.name for p in files if p.suffix == ".pem"] == [
+            "compliance-2026-03-01-to-2026-03-31-certificate.pem"
+        ]
     assert prints[0] == prints[1]

@@ -12,6 +12,7 @@ STATUS_WORDS = {
     "used": "Used",
     "quarantined": "Quarantined",
     "wasted": "Wasted",
+    "returned": "Returned to supplier",
 }
 
 

@@ -20,7 +20,12 @@ ICON_INK = "#2f4858"  # icons everywhere else
 SEPARATOR_BACKGROUND = "#f2b705"  # the GS1 separator shown in a scan field
 SEPARATOR_INK = "#000000"
 
-STATUS_COLOURS = {"quarantined": CONFIRM_AMBER, "wasted": WASTED_RED, "used": MUTED}
+STATUS_COLOURS = {
+    "quarantined": CONFIRM_AMBER,
+    "wasted": WASTED_RED,
+    "used": MUTED,
+    "returned": MUTED,
+}
 EXPIRY_COLOURS = {"expired": REFUSED_RED, "soon": CONFIRM_AMBER}
 
 

@@ -24,6 +24,7 @@ HEADLINES = {
     "recalled": "Do not use: recalled",
     "quarantined": "Do not use: in quarantine",
     "wasted": "Do not use: discarded as waste",
+    "returned": "Do not use: returned to supplier",
     "unknown_code": "Do not use: unknown unit",
     "unreadable": "Not read: scan again",
     "not_a_unit": "Not a unit label",

@@ -171,6 +171,7 @@ SCREEN_TABLES = [
     ("recalls", "Recalls table"),
     ("recalls", "Quarantined stock"),
     ("recalls", "Affected sessions"),
+    ("recalls", "Affected clients"),
     ("audit", "Audit table"),
     ("settings", "Reorder levels"),
     ("settings", "Staff accounts"),

@@ -33,5 +33,6 @@ class LotsModel(PagedQueryModel):
         ),
         _count("Used", "used"),
         _count("Wasted", "wasted"),
+        _count("Returned", "returned", tip="Units returned to the supplier"),
         _count("Total", "total"),
     )

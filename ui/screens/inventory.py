@@ -1,8 +1,9 @@
 """Inventory: every unit and lot, filtered and sorted in SQL, fetched as you scroll.
 
-Quarantine, release and waste work on the selected units (or whole lots) and always ask
-for a reason. With a million units the tables stay smooth: only the visible pages are
-read, on the worker thread.
+Quarantine, release, waste and return to the supplier work on the selected units (or
+whole lots) and always ask for a reason (for a return, the supplier's RMA number).
+With a million units the tables stay smooth: only the visible pages are read, on the
+worker thread.
 """
 
 from __future__ import annotations
@@ -48,8 +49,16 @@ MOVES: dict[str, Callable[..., holds.HoldResult]] = {
     "quarantine": holds.quarantine,
     "release": holds.release,
     "waste": holds.waste,
+    "return": holds.return_to_supplier,
 }
-PAST = {"quarantine": "Quarantined", "release": "Released", "waste": "Wasted"}
+PAST = {
+    "quarantine": "Quarantined",
+    "release": "Released",
+    "waste": "Wasted",
+    "return": "Returned",
+}
+WHERE = {"return": " to the supplier"}  # said after the verb: "returned to the supplier"
+RETURN_REASONS = ["wrong product delivered, RMA ", "recall, RMA ", "damaged in transit, RMA "]
 FILTER_DELAY_MS = 300
 
 
@@ -169,6 +178,7 @@ class InventoryScreen(Screen):
             ("quarantine", "Quarantine…", "quarantine"),
             ("release", "Release…", "release"),
             ("waste", "Waste…", "waste"),
+            ("return", "Return…", ""),
         ):
             name = f"{action.capitalize()} selected {word}"
             widget = button(text, name, name + " (asks for a reason)", icon_name)
@@ -338,9 +348,9 @@ class InventoryScreen(Screen):
         dialog = ReasonDialog(
             title=f"{verb} {what}",
             prompt=f"Why {'are' if len(targets) > 1 else 'is'} {what} to be "
-            f"{PAST[action].lower()}? The reason goes on the audit trail.",
+            f"{PAST[action].lower()}{WHERE.get(action, '')}? The reason goes on the audit trail.",
             action=verb,
-            suggestions=REASONS[action],
+            suggestions=REASONS.get(action, RETURN_REASONS),
             parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -363,6 +373,7 @@ class InventoryScreen(Screen):
         if not changed and len(summary.errors) == 1:
             self.show_error(summary.errors[0])
         text = f"{PAST[summary.action]} {len(changed)} unit{'s' if len(changed) != 1 else ''}"
+        text += WHERE.get(summary.action, "")
         if changed:
             text += (
                 ": "

@@ -21,14 +21,22 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QVBoxLayout,
     QWidget,
 )
 
 from inventory.clock import local_date
+from inventory.errors import LedgerError
 from inventory.settings import clinic_tz
-from reports.export import ExportCancelled, ExportResult, export_compliance, export_usage
+from reports.export import (
+    ExportCancelled,
+    ExportResult,
+    existing_files,
+    export_compliance,
+    export_usage,
+)
 from ui import desktop
 from ui.access import permit, who_can
 from ui.context import AppContext
@@ -261,7 +269,20 @@ class ReportsScreen(Screen):
         stem = f"{key}-{start.isoformat()}-to-{end.isoformat()}"
         pdf = folder / f"{stem}.pdf" if self.pdf.isChecked() else None
         csv = folder if self.csv.isChecked() else None  # one CSV per section, named by stem
-        options: dict[str, Any] = {"pdf": pdf, "csv": csv, "by": self.ctx.actor}
+        replace = self._may_replace(key, start, end, pdf, csv, folder)
+        if replace is None:
+            set_message(
+                self.result,
+                "Nothing was exported: the earlier report's files were kept as they were.",
+                "problem",
+            )
+            return
+        options: dict[str, Any] = {
+            "pdf": pdf,
+            "csv": csv,
+            "by": self.ctx.actor,
+            "overwrite": replace,
+        }
         if key == "compliance":
             options["with_client_names"] = self.client_names.isChecked() and self.ctx.actor.can(
                 "client_names"
@@ -284,6 +305,34 @@ class ReportsScreen(Screen):
         self.job = self.run_job(
             build, self._exported, self._failed, self._progressed, label="report"
         )
+
+    def _may_replace(
+        self, kind: str, start: date, end: date, pdf: Path | None, csv: Path | None, folder: Path
+    ) -> bool | None:
+        """False when nothing would be replaced, True when the person said yes, else None.
+
+        A quick look at the folder on this thread (a few file names); the export itself
+        checks again, so files that appear meanwhile are refused, not replaced.
+        """
+        if not folder.is_dir():
+            return False
+        try:
+            found = existing_files(kind, start, end, pdf=pdf, csv=csv)
+        except LedgerError:
+            return False  # the export says what is wrong with the folder, in its words
+        if not found:
+            return False
+        names = "\n".join(f"  {p.name}" for p in found[:6])
+        more = f"\n  and {len(found) - 6} more" if len(found) > 6 else ""
+        answer = QMessageBox.question(
+            self,
+            "Replace the earlier report?",
+            f"A report for this period is already saved in {folder}:\n{names}{more}\n\n"
+            "Replace it with a new export? The earlier files cannot be brought back.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return True if answer == QMessageBox.StandardButton.Yes else None
 
     def cancel(self) -> None:
         if self.job is not None:
