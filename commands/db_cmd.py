@@ -73,10 +73,11 @@ def _copy_to(args: argparse.Namespace, ctx: Context) -> int:
         "\n".join(
             [
                 result.sentence,
-                "Next, on the server: python main.py --db URL db roles --owner OWNER --app APP "
+                "Next, on the server: sterile-ledger --db URL db roles --owner OWNER --app APP "
                 "--inspector INSPECTOR (the workstations' login must own nothing).",
-                "Then on every workstation: Settings > Ledger > PostgreSQL with the app login's "
-                "URL (or STERILE_LEDGER_DB=postgresql+psycopg://APP@SERVER/DATABASE).",
+                "Then on every workstation: Settings > Where the ledger lives > Change… > "
+                "A PostgreSQL server, with the app login (or "
+                "STERILE_LEDGER_DB=postgresql+psycopg://APP@SERVER/DATABASE).",
             ]
         ),
     )

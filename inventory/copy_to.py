@@ -98,7 +98,8 @@ def moved_sentence(conn: Connection) -> str | None:
         return None
     return (
         f"This ledger was moved to PostgreSQL ({where}): it is kept here read-only. Point "
-        "this workstation at the server (Settings > Ledger, or --db / STERILE_LEDGER_DB)."
+        "this workstation at the server (Settings > Where the ledger lives, or --db / "
+        "STERILE_LEDGER_DB)."
     )
 
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from inventory import copy_to, health, key_erasure, lost_writes, protections, schema
+from inventory import (
+    copy_to,
+    health,
+    key_erasure,
+    lost_writes,
+    protections,
+    schema,
+    workstation,
+)
 from inventory.clock import Clock, DatabaseClock
 from inventory.db import (
     Database,
@@ -26,8 +34,9 @@ from inventory.roles import can_write
 
 
 def resolve_url(url: str | None) -> str:
-    """--db, then STERILE_LEDGER_DB, then the SQLite file in the data directory."""
-    return url or env_database_url() or default_database_url()
+    """--db, then STERILE_LEDGER_DB, then this PC's workstation file, then the SQLite file
+    in the data directory. A damaged workstation file is a WorkstationFileDamaged sentence."""
+    return url or env_database_url() or workstation.configured_url() or default_database_url()
 
 
 def _both(

@@ -38,6 +38,7 @@ from inventory.staff import has_staff  # noqa: E402
 from ui import capture, desktop  # noqa: E402
 from ui.app import application, make_window, start_dialog  # noqa: E402
 from ui.first_run import FirstRunDialog  # noqa: E402
+from ui.ledger_choice import LedgerChoiceDialog  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.prefs import Prefs, make_qsettings  # noqa: E402
 from ui.sign_in import SignInDialog  # noqa: E402
@@ -85,12 +86,22 @@ class Shooter:
 
 
 def first_start(shots: Shooter, scratch: Path) -> None:
-    """A new clinic's first start, on a scratch ledger: the first manager, then the code."""
+    """A new clinic's first start, on a scratch ledger: where the ledger lives, the
+    clinic, the first manager, then the codes."""
+    choice = LedgerChoiceDialog(first_start=True)
+    choice.open()
+    shots.shoot_dialog(choice, "first-start-where")
+    choice.done(0)
     db = open_ledger(f"sqlite:///{scratch / 'first-start.sqlite3'}")
     try:
         dialog = start_dialog(db)
         assert isinstance(dialog, FirstRunDialog)
         dialog.open()
+        capture.type_text(dialog.clinic_name, "Harbour Skin Clinic")
+        capture.type_text(dialog.licence, "NSW-SK-2026-0142")
+        dialog.timezone.setCurrentText("Australia/Sydney")
+        shots.shoot_dialog(dialog, "first-start-clinic")
+        dialog.to_manager()
         capture.type_text(capture.find(dialog, "Manager's name"), "Amira Haddad")
         for name in ("New password", "New password again"):
             capture.type_text(capture.find(dialog, name), "harbour clinic 7")

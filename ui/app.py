@@ -6,6 +6,12 @@ that cannot be opened (a newer schema, a network share, a damaged file) is expla
 a dialog before anything else happens. Then a person signs in (ui.sign_in), or, on a
 ledger without staff accounts, creates the clinic's first manager (ui.first_run); the
 main window opens as that person. Quitting either dialog ends the app, changing nothing.
+
+On a PC's very first start (no --db, no STERILE_LEDGER_DB, no workstation file and no
+ledger yet in the data folder) the app first asks where the ledger lives
+(ui.ledger_choice) and keeps the answer in the workstation file. If the ledger chosen
+cannot be opened, the file is forgotten and the question is asked again with the reason,
+so a wrong choice never locks the PC out.
 """
 
 from __future__ import annotations
@@ -18,18 +24,19 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from inventory import __version__, settings
+from inventory import __version__, settings, workstation
 from inventory.access import Actor
-from inventory.db import Database
+from inventory.db import Database, env_database_url, sqlite_path
 from inventory.errors import LedgerError
 from inventory.ledger import open_ledger, resolve_url
-from inventory.paths import data_dir
+from inventory.paths import data_dir, default_database_url
 from inventory.staff import has_staff
 from ui import style
 from ui.context import AppContext
 from ui.errors import install_excepthook, show_unexpected
 from ui.first_run import FirstRunDialog
 from ui.icons import icon
+from ui.ledger_choice import LedgerChoiceDialog
 from ui.main_window import MainWindow
 from ui.prefs import APPLICATION, ORGANISATION, Prefs
 from ui.sign_in import SignInDialog
@@ -104,6 +111,25 @@ def sign_in_at_start(db: Database, *, user: str = "") -> Actor | None:
         dialog.deleteLater()
 
 
+def needs_location(db_url: str | None) -> bool:
+    """Nothing says where the ledger lives yet: no --db, no variable, no workstation file,
+    and no ledger already in the data folder (an earlier version's start)."""
+    if db_url or env_database_url() or workstation.exists():
+        return False
+    path = sqlite_path(default_database_url())
+    return path is None or not path.exists()
+
+
+def choose_location(problem: str = "") -> bool:
+    """Ask where the ledger lives and save it (False: they quit instead)."""
+    dialog = LedgerChoiceDialog(first_start=True, problem=problem)
+    try:
+        dialog.exec()
+        return dialog.saved is not None
+    finally:
+        dialog.deleteLater()
+
+
 def run(qt_args: Sequence[str], *, db_url: str | None, user: str | None = None) -> int:
     """Open the desktop app; returns the process exit code."""
     app = application(qt_args)
@@ -111,14 +137,23 @@ def run(qt_args: Sequence[str], *, db_url: str | None, user: str | None = None) 
     db: Database | None = None
     try:
         warnings: list[str] = []
-        try:
-            url = resolve_url(db_url)
-            log.info("desktop app starting on %s", url.split("@")[-1])
-            db = open_ledger(url, warn=warnings.append)
-        except LedgerError as error:
-            log.warning("the ledger could not be opened: %s", error.message)
-            _refuse_to_start(error.message)
-            return EXIT_REFUSED
+        asking, problem = needs_location(db_url), ""
+        while db is None:
+            if asking and not choose_location(problem):
+                log.info("no ledger was chosen: the app closes")
+                return EXIT_OK
+            try:
+                url = resolve_url(db_url)
+                log.info("desktop app starting on %s", url.split("@")[-1])
+                db = open_ledger(url, warn=warnings.append)
+            except LedgerError as error:
+                log.warning("the ledger could not be opened: %s", error.message)
+                if not asking:
+                    _refuse_to_start(error.message)
+                    return EXIT_REFUSED
+                workstation.remove()  # chosen just now: ask again, saying why
+                warnings.clear()
+                problem = f"That ledger could not be opened, so nothing was kept. {error.message}"
         name = (user or os.environ.get(USER_VARIABLE) or "").strip()
         actor = sign_in_at_start(db, user=name)
         if actor is None:

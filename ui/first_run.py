@@ -1,24 +1,31 @@
-"""The first start of a new ledger: create the clinic's first manager, then the codes.
+"""The first start of a new ledger: the clinic, its first manager, then the codes.
 
 A ledger without staff accounts cannot be used: every record names a signed-in person.
-The first page makes the first manager (name, password twice), which also makes the
-clinic's keys (inventory.staff.setup_clinic). The second page shows, once, what only this
-moment can show: the recovery code that sets a new manager password when the only manager
-forgets theirs, the verification key that checks the audit trail's seals (as text and a
-QR code; inventory.seal), and the fingerprint of the clinic's signing certificate that
-inspectors compare with a report's cover. The sheet can be printed straight to paper.
-The page stays until "I have written down or printed both codes" is ticked; then the
-codes are wiped from the dialog.
+The first page asks the clinic's name, licence number and time zone (they head every
+report, and expiry is checked against the clinic's date); they are saved, audited as
+the new manager's settings, when the manager is made. The second page makes the first
+manager (name, password twice), which also makes the clinic's keys
+(inventory.staff.setup_clinic). The third page shows, once, what only this moment can
+show: the recovery code that sets a new manager password when the only manager forgets
+theirs, the verification key that checks the audit trail's seals (as text and a QR code;
+inventory.seal), and the fingerprint of the clinic's signing certificate that inspectors
+compare with a report's cover. The sheet can be printed straight to paper. The page
+stays until "I have written down or printed both codes" is ticked; then the codes are
+wiped from the dialog. (Where the ledger lives is asked before, by ui.ledger_choice.)
 """
 
 from __future__ import annotations
 
+import logging
+import zoneinfo
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
+    QCompleter,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -30,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from inventory import settings, staff
 from inventory.access import Actor
+from inventory.clock import default_timezone
 from inventory.db import Database
 from inventory.errors import LedgerError
 from inventory.staff import MIN_PASSWORD, ClinicSetup
@@ -39,6 +47,8 @@ from ui.key_sheet import KeySheet, ask_and_print, two_lines
 from ui.qr import qr_pixmap
 from ui.widgets import button, hint, message, named, panel, section, set_message
 from ui.worker import Worker
+
+log = logging.getLogger("sterile_ledger.ui")
 
 
 def _heading(text: str) -> QLabel:
@@ -64,8 +74,24 @@ def passwords_problem(password: str, again: str) -> str:
     return ""
 
 
+CLINIC_PAGE, MANAGER_PAGE, CODE_PAGE = range(3)
+
+
+def zone_box(name: str = "Time zone") -> QComboBox:
+    """Every IANA zone, typed or picked; matching anywhere in the name (\"sydney\")."""
+    box = named(QComboBox(), name, "Expiry is checked against this zone's date")
+    box.setEditable(True)
+    zones = sorted(zoneinfo.available_timezones())
+    box.addItems(zones)
+    completer = QCompleter(zones, box)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    box.setCompleter(completer)
+    return box
+
+
 class FirstRunDialog(QDialog):
-    """Create the first manager; show the recovery code and the fingerprint once."""
+    """The clinic's details, the first manager; show the recovery code and fingerprint once."""
 
     def __init__(
         self, db: Database, *, signing_folder: Path | None = None, parent: QWidget | None = None
@@ -80,15 +106,15 @@ class FirstRunDialog(QDialog):
         self.setWindowTitle("Sterile Ledger: first start")
         self.setAccessibleName("Create the clinic's first manager")
         self.setWindowIcon(icon("app"))
-        self.pages = [self._manager_page(), self._code_page()]
-        self._page = 0
+        self.pages = [self._clinic_page(), self._manager_page(), self._code_page()]
+        self._page = CLINIC_PAGE
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 18, 22, 16)
         for page in self.pages:
             layout.addWidget(page)
         self.setMinimumWidth(680)
-        self._show_page(0)
-        self.name.setFocus()
+        self._show_page(CLINIC_PAGE)
+        self.clinic_name.setFocus()
 
     def _show_page(self, index: int) -> None:
         """One page at a time, the dialog as tall as that page."""
@@ -100,7 +126,92 @@ class FirstRunDialog(QDialog):
         if layout.hasHeightForWidth():
             self.resize(self.width(), max(self.height(), layout.totalHeightForWidth(self.width())))
 
-    # -- page 1: the first manager
+    # -- page 1: the clinic
+
+    def _clinic_page(self) -> QWidget:
+        page = QWidget()
+        self.clinic_name = named(
+            QLineEdit(), "Clinic name", "As it should appear on every report"
+        )
+        self.clinic_name.setPlaceholderText("e.g. Harbour Skin Clinic")
+        self.licence = named(
+            QLineEdit(), "Licence number", "The clinic's licence or registration number"
+        )
+        self.licence.setPlaceholderText("As on the licence, e.g. SKN-2026-0142")
+        self.timezone = zone_box()
+        self.timezone.setCurrentText(default_timezone())
+        self.clinic_name.returnPressed.connect(self.licence.setFocus)
+        self.licence.returnPressed.connect(self.timezone.setFocus)
+        self.clinic_problem = message("Clinic problem")
+        self.clinic_problem.hide()
+        self.next_button = button(
+            "Next", "Next", "Keep these details and create the first manager", "", True
+        )
+        self.next_button.clicked.connect(self.to_manager)
+        quit_button = button(  # its own name: the manager page has the other Quit
+            "Quit", "Quit without setting up", "Close Sterile Ledger; nothing is created"
+        )
+        quit_button.setAutoDefault(False)
+        quit_button.clicked.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Clinic &name", self.clinic_name)
+        form.addRow("&Licence number", self.licence)
+        form.addRow("&Time zone", self.timezone)
+        buttons = QHBoxLayout()
+        buttons.addWidget(quit_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.next_button)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addWidget(_heading("About the clinic"))
+        layout.addWidget(
+            _prose(
+                "These head every compliance report an inspector reads. The time zone "
+                "decides the clinic's date: a cartridge expires at the end of its expiry "
+                "day there."
+            )
+        )
+        layout.addLayout(form)
+        layout.addWidget(
+            hint("A manager can change them later in Settings; every change is audited.")
+        )
+        layout.addWidget(self.clinic_problem)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        return page
+
+    def clinic_values(self) -> dict[str, str]:
+        """The clinic's settings as typed (empty ones are left as they are)."""
+        values = {
+            "clinic_name": self.clinic_name.text().strip(),
+            "licence_number": self.licence.text().strip(),
+            "timezone": self.timezone.currentText().strip(),
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def _clinic_problem(self) -> str:
+        if not self.clinic_name.text().strip():
+            return "Type the clinic's name."
+        zone = self.timezone.currentText().strip()
+        if zone not in zoneinfo.available_timezones():
+            return (
+                f"'{zone}' is not a time zone name. Pick one from the list, such as "
+                "Europe/London or Australia/Sydney."
+            )
+        return ""
+
+    def to_manager(self) -> None:
+        problem = self._clinic_problem()
+        if problem:
+            set_message(self.clinic_problem, problem, "problem")
+            self.clinic_problem.show()
+            return
+        self.clinic_problem.hide()
+        self._show_page(MANAGER_PAGE)
+        self.name.setFocus()
+
+    # -- page 2: the first manager
 
     def _manager_page(self) -> QWidget:
         page = QWidget()
@@ -124,6 +235,9 @@ class FirstRunDialog(QDialog):
         self.quit_button = button("Quit", "Quit", "Close Sterile Ledger; nothing is created")
         self.quit_button.setAutoDefault(False)
         self.quit_button.clicked.connect(self.reject)
+        self.back_button = button("Back", "Back", "Back to the clinic's details")
+        self.back_button.setAutoDefault(False)
+        self.back_button.clicked.connect(lambda: self._show_page(CLINIC_PAGE))
         form = QFormLayout()
         form.addRow("&Name", self.name)
         form.addRow("&Password", self.password)
@@ -131,6 +245,7 @@ class FirstRunDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.quit_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.back_button)
         buttons.addWidget(self.create_button)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +274,8 @@ class FirstRunDialog(QDialog):
     def create(self) -> None:
         if not self.create_button.isEnabled():
             return
+        if self._page != MANAGER_PAGE:  # asked from elsewhere (a script): show what is made
+            self._show_page(MANAGER_PAGE)
         name, password = self.name.text().strip(), self.password.text()
         if not name:
             self._problem("Type the manager's name.")
@@ -171,7 +288,7 @@ class FirstRunDialog(QDialog):
             self.password.setFocus()
             self.password.selectAll()
             return
-        db, folder = self.db, self.signing_folder
+        db, folder, clinic_values = self.db, self.signing_folder, self.clinic_values()
         self.problem.hide()
         self.create_button.setEnabled(False)
         self.create_button.setText("Creating…")
@@ -180,6 +297,14 @@ class FirstRunDialog(QDialog):
             setup = staff.setup_clinic(
                 db, name=name, password=password, legacy_signing_folder=folder
             )
+            with db.read() as conn:
+                stored = settings.read_all(conn)
+            for key, value in clinic_values.items():  # audited as the new manager's
+                if stored.get(key) != value:
+                    try:
+                        settings.set_value(db, key, value, by=setup.actor)
+                    except LedgerError as error:  # the codes must still be shown, once
+                        log.warning("first start: %s not saved: %s", key, error.message)
             with db.read() as conn:
                 clinic, made_at = settings.clinic(conn).clinic_name, db.now(conn)
             sheet = KeySheet(
@@ -228,10 +353,10 @@ class FirstRunDialog(QDialog):
         self.manager_line.setText(
             f"{setup.actor.name} is the clinic's first manager and is signed in."
         )
-        self._show_page(1)
+        self._show_page(CODE_PAGE)
         self.written.setFocus()
 
-    # -- page 2: the recovery code and the fingerprint, once
+    # -- page 3: the recovery code and the fingerprint, once
 
     def _code_page(self) -> QWidget:
         page = QWidget()
@@ -346,7 +471,7 @@ class FirstRunDialog(QDialog):
 
     @property
     def on_code_page(self) -> bool:
-        return self._page == 1
+        return self._page == CODE_PAGE
 
     def accept(self) -> None:
         if not (self.on_code_page and self.written.isChecked()):

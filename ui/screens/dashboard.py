@@ -1,4 +1,9 @@
-"""The dashboard: the clinic's stock and today at a glance; each figure opens its list."""
+"""The dashboard: the clinic's stock and today at a glance; each figure opens its list.
+
+A new clinic's ledger has no products and no stock, and every figure reads 0. Until the
+first delivery is received the dashboard says what to do first, in order (add the
+products, receive a delivery, add the staff), each with a button to the screen for it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -16,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inventory.access import Actor
 from sterility import dashboard
 from sterility.dashboard import Dashboard, RefusalLine, SessionLine, StockLine
 from ui import fmt, style
+from ui.access import permit
 from ui.context import AppContext
 from ui.models.rows import Col, RowsModel
 from ui.models.sessions import today_columns
@@ -56,6 +64,82 @@ class Card(QPushButton):
         self.setAccessibleDescription(f"{value:,} {self.caption.text()}")
         self.setProperty("level", level)
         restyle(self)
+
+
+# key, heading, what to do, button, screen, filters, the capability it needs
+FIRST_STEPS = [
+    (
+        "products",
+        "1. Add the products you use",
+        "Scan a box of each cartridge or roller on Receive delivery: a box the ledger does "
+        "not know yet offers Add product…, with its GTIN already filled in.",
+        "Add products",
+        "receive",
+        {},
+        "catalogue",
+    ),
+    (
+        "delivery",
+        "2. Receive a delivery",
+        "Scan every box of the delivery, check what was read, then Receive: the units are "
+        "on the shelf and can be used at the chair.",
+        "Receive a delivery",
+        "receive",
+        {},
+        "receive",
+    ),
+    (
+        "staff",
+        "3. Add the practitioners",
+        "Everyone signs in with their own name, so every use says who made it.",
+        "Add staff",
+        "settings",
+        {"section": "staff"},
+        "staff",
+    ),
+]
+
+
+class FirstSteps(QFrame):
+    """What a new clinic does first; each step done is ticked, the next one is primary."""
+
+    def __init__(self, go: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.setAccessibleName("Getting started")
+        self.buttons: dict[str, QPushButton] = {}
+        self.labels: dict[str, QLabel] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(section("Getting started: what to do first"))
+        for key, heading, text, label, screen, filters, _can in FIRST_STEPS:
+            row = QHBoxLayout()
+            words = QLabel(f"<b>{heading}</b><br>{text}")
+            words.setWordWrap(True)
+            words.setAccessibleName(heading)
+            self.labels[key] = words
+            action = button(label, label, text)
+            action.clicked.connect(
+                lambda _checked=False, s=screen, f=filters: go(s, dict(f))
+            )
+            self.buttons[key] = action
+            row.addWidget(words, 1)
+            row.addWidget(action, 0, Qt.AlignmentFlag.AlignVCenter)
+            layout.addLayout(row)
+
+    def actor_changed(self, actor: Actor) -> None:
+        for key, *_rest, capability in FIRST_STEPS:
+            permit(self.buttons[key], actor, capability)
+
+    def show_progress(self, has_products: bool, has_units: bool) -> None:
+        done = {"products": has_products, "delivery": has_units}
+        following = next((key for key, *_ in FIRST_STEPS if not done.get(key)), "")
+        for key, heading, *_rest in FIRST_STEPS:
+            action = self.buttons[key]
+            action.setObjectName("primary" if key == following else "")
+            restyle(action)
+            tick = "✓ " if done.get(key) else ""
+            text = self.labels[key].text().split("</b>", 1)[1]
+            self.labels[key].setText(f"<b>{tick}{heading}</b>{text}")
 
 
 class DashboardScreen(Screen):
@@ -154,8 +238,11 @@ class DashboardScreen(Screen):
         head.addWidget(title(self.title))
         head.addWidget(self.as_of, 1)
         head.addWidget(refresh)
+        self.first_steps = FirstSteps(self.navigate.emit, self)
+        self.first_steps.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(head)
+        layout.addWidget(self.first_steps)
         layout.addLayout(grid)
         layout.addLayout(lists, 1)
 
@@ -172,6 +259,9 @@ class DashboardScreen(Screen):
                 return dashboard.load(conn, db.now(conn), keys=keys)
 
         self.run(read, self._show, label="dashboard")
+
+    def actor_changed(self) -> None:
+        self.first_steps.actor_changed(self.ctx.actor)
 
     def _refresh_if_visible(self) -> None:
         if self.isVisible() and not self.ctx.locked:
@@ -206,6 +296,9 @@ class DashboardScreen(Screen):
         }
         for key, (value, level) in levels.items():
             self.cards[key].set_value(value, level)
+        has_units = sum(data.status_counts.values()) > 0
+        self.first_steps.setVisible(not has_units)  # until the first delivery is received
+        self.first_steps.show_progress(bool(data.stock), has_units)
         self._show_stock()
         self.sessions_model.set_rows(data.sessions_today)
         self.refusals_model.set_rows(data.refusals_recent)

@@ -5,6 +5,11 @@ product. How this workstation's scanner sends its group separator is stored on t
 and can be tried out right here. The second tab holds the staff accounts and the idle
 lock (ui.screens.staff). Only a manager changes the clinic's settings; everyone may set
 up this workstation's scanner.
+
+"Where the ledger lives" shows the ledger in use and, with Change…, asks the first
+start's question again (ui.ledger_choice) and saves the answer in this PC's workstation
+file; the app opens the new place from its next start, so it says to restart. Only a
+manager may change it: it decides which record every login of this PC writes to.
 """
 
 from __future__ import annotations
@@ -17,21 +22,24 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
+    QDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from inventory import catalog, settings
+from inventory import catalog, settings, workstation
 from inventory.barcode import parse_scan
 from inventory.catalog import ProductInfo
-from inventory.errors import BarcodeUnreadable
+from inventory.errors import BarcodeUnreadable, LedgerError
 from ui import desktop, fmt
 from ui.access import permit, who_can
 from ui.context import AppContext
+from ui.ledger_choice import LedgerChoiceDialog
 from ui.models.reorder import ReorderModel
 from ui.prefs import FUNCTION_KEYS, SCANNER_METHODS
 from ui.scan_field import GS, SHOWN_SEPARATOR, ScanField
@@ -114,6 +122,23 @@ class SettingsScreen(Screen):
         header.setStretchLastSection(False)
         self.reorder_result = message("Reorder result")
 
+        # -- where the ledger lives (this PC's workstation file)
+        self.location = named(QLabel(), "Ledger location")
+        self.location.setWordWrap(True)
+        self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.location_note = hint("", "Ledger location note")
+        self.location_note.hide()
+        self.change_location = button(
+            "Change…",
+            "Change where the ledger lives",
+            "Choose this PC or a PostgreSQL server; used from the next start",
+        )
+        self.change_location.clicked.connect(self.choose_location)
+        self.location_result = message("Ledger location result")
+        self.location_result.hide()
+        self._choice: LedgerChoiceDialog | None = None
+        self._show_location()
+
         # -- this workstation
         self.data_folder = named(QLineEdit(str(ctx.data_dir)), "Data folder")
         self.data_folder.setReadOnly(True)
@@ -167,6 +192,13 @@ class SettingsScreen(Screen):
         clinic_box.addWidget(self.reorder_result)
         station_panel = panel()
         station_box = QVBoxLayout(station_panel)
+        station_box.addWidget(section("Where the ledger lives"))
+        location_row = QHBoxLayout()
+        location_row.addWidget(self.location, 1)
+        location_row.addWidget(self.change_location, 0, Qt.AlignmentFlag.AlignTop)
+        station_box.addLayout(location_row)
+        station_box.addWidget(self.location_note)
+        station_box.addWidget(self.location_result)
         station_box.addWidget(section("This workstation"))
         station_box.addLayout(workstation)
         station_box.addWidget(
@@ -214,7 +246,13 @@ class SettingsScreen(Screen):
 
     def actor_changed(self) -> None:
         actor = self.ctx.actor
-        for widget in (self.clinic_name, self.licence, self.timezone, self.save_button):
+        for widget in (
+            self.clinic_name,
+            self.licence,
+            self.timezone,
+            self.save_button,
+            self.change_location,
+        ):
             permit(widget, actor, "settings")
         if permit(self.reorder, actor, "catalogue"):
             self.reorder.setEditTriggers(
@@ -306,6 +344,72 @@ class SettingsScreen(Screen):
             failed,
             label="reorder level",
         )
+
+    # -- where the ledger lives
+
+    def _show_location(self) -> None:
+        """The ledger in use; and what the workstation file says, when that differs."""
+        in_use = workstation.describe_url(self.ctx.db_url)
+        self.location.setText(f"In use: {in_use}")
+        try:
+            saved = workstation.read(self.ctx.data_dir)
+        except LedgerError as error:
+            self._note(error.message)
+            return
+        if saved is None:
+            self._note(
+                "No choice is saved on this PC yet: it uses the ledger in its data folder."
+                if in_use.startswith("This PC") else ""
+            )
+            return
+        if saved.describe() == in_use:
+            self._note("")
+        elif self._saved_here:
+            self._note(f"From the next start: {saved.describe()}.")
+        else:  # not changed here since the start: --db or the variable chose this start's
+            self._note(
+                f"Saved on this PC: {saved.describe()}. This start was told to use another "
+                "ledger (--db or STERILE_LEDGER_DB), which wins over the saved choice."
+            )
+
+    _saved_here = False
+    """The choice was changed in this window (it applies from the next start)."""
+
+    def _note(self, text: str) -> None:
+        self.location_note.setText(text)
+        self.location_note.setVisible(bool(text))
+
+    def choose_location(self) -> None:
+        if not self.ctx.actor.can("settings"):
+            set_message(self.location_result, who_can("settings"), "problem")
+            self.location_result.show()
+            return
+        if self._choice is not None:
+            self._choice.raise_()
+            return
+        try:
+            current = workstation.read(self.ctx.data_dir)
+        except LedgerError:
+            current = None  # a damaged file: the dialog writes a good one
+        dialog = LedgerChoiceDialog(first_start=False, current=current, parent=self)
+        dialog.finished.connect(lambda result: self._location_chosen(dialog, result))
+        self._choice = dialog
+        dialog.open()
+
+    def _location_chosen(self, dialog: LedgerChoiceDialog, result: int) -> None:
+        self._choice = None
+        dialog.deleteLater()
+        if result != QDialog.DialogCode.Accepted or dialog.saved is None:
+            return
+        self._saved_here = True
+        self._show_location()
+        set_message(
+            self.location_result,
+            f"Saved: {dialog.saved.describe()}. Restart Sterile Ledger (quit and start it "
+            "again) to open the ledger there.",
+            "success",
+        )
+        self.location_result.show()
 
     # -- this workstation
 
