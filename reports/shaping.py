@@ -13,8 +13,12 @@ item's text as ActualText, so text extraction returns the name as typed. Right-t
 items map glyph by glyph (Arabic as its presentation forms), which extractors put back
 in logical order themselves.
 
-Discretionary ligatures are off: a name must not change its look (the Noto Arabic
-font turns محمد into a decorated ligature with vowel marks under ``dlig``).
+Optional ligatures are off, here and in paragraphs (reportlab's word shaper takes its
+features from a default argument, set below): a name must not change its look (the Noto
+Arabic font turns محمد into a decorated ligature with vowel marks under ``dlig``), and
+"fi" drawn as one glyph comes out of the PDF as "ﬁ", which a reader's search for
+"first" does not find. The ligatures a script requires (Arabic lam-alef, Devanagari
+conjuncts) are HarfBuzz's required features and stay.
 """
 
 from __future__ import annotations
@@ -29,7 +33,11 @@ from reportlab.lib.abag import ABag
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import ShapedStr, shapeFragWord
 
-FEATURES = {"kern": True, "liga": True}
+FEATURES = {"kern": True, "liga": False, "dlig": False}
+_WORD_SHAPER_DEFAULTS = shapeFragWord.__defaults__ or ()
+if _WORD_SHAPER_DEFAULTS and isinstance(_WORD_SHAPER_DEFAULTS[0], dict):
+    _WORD_SHAPER_DEFAULTS[0].clear()
+    _WORD_SHAPER_DEFAULTS[0].update(FEATURES)  # Paragraph(shaping=1) shapes with these
 _PRIVATE = range(0xE000, 0xF900)  # where reportlab puts glyphs without a character
 _SHAPE_SIZE = 10.0  # shaping data is per 1000 units of em, whatever the size
 
