@@ -81,7 +81,7 @@ def use(bin_dir: Path, work: Path) -> None:
     inspector = ["--user", "Demo Inspector"]
     step("sterile-ledger demo")
     run([cli, "demo"], cwd=work, env=env)
-    step("sterile-ledger report compliance, then verify the PDF and the CSV folder")
+    step("sterile-ledger report compliance, then verify the PDF and the CSV manifest")
     (work / "out").mkdir()
     period = ["--from", "2026-01-01", "--to", "2026-12-31"]
     run(
@@ -99,7 +99,8 @@ def use(bin_dir: Path, work: Path) -> None:
         cwd=work,
         env=env,
     )
-    for target in ("out/c.pdf", "out/csv"):
+    manifest = next((work / "out" / "csv").glob("*-manifest.json"))
+    for target in (work / "out" / "c.pdf", manifest):
         checked = run([cli, *inspector, "verify", target], cwd=work, env=env)
         print(checked.stdout.strip())
     step(f"sterile-ledger-gui offscreen for {GUI_SECONDS} s")
