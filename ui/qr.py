@@ -7,15 +7,19 @@ reads it back from the screen or from the printed sheet.
 
 from __future__ import annotations
 
-import numpy as np
-import zxingcpp
 from PySide6.QtGui import QImage, QPixmap
 
 QUIET_ZONE = 4  # modules of white around the symbol, as the QR standard asks
 
 
 def qr_image(text: str, *, module: int = 4) -> QImage:
-    """The QR code of ``text``, each module ``module`` pixels wide, with its quiet zone."""
+    """The QR code of ``text``, each module ``module`` pixels wide, with its quiet zone.
+
+    numpy and zxing load here, on the first start's codes page, not with every window.
+    """
+    import numpy as np
+    import zxingcpp
+
     symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode)
     modules = np.array(zxingcpp.write_barcode_to_image(symbol, scale=1, add_quiet_zones=False))
     modules = np.pad(modules, QUIET_ZONE, constant_values=255)

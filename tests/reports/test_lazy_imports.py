@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,26 @@ def test_the_reports_screen_and_the_export_api_import_light() -> None:
         text=True,
         timeout=120,
         check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_desktop_window_starts_without_report_or_barcode_drawing_code() -> None:
+    """Start-up loads nothing a first report or label sheet needs: those load on use."""
+    heavy = (*HEAVY, "numpy", "zxingcpp", "xlsxwriter", "uharfbuzz")
+    code = (
+        "import ui.main_window, ui.app; import sys, json; "
+        f"print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
