@@ -33,13 +33,21 @@ lint: $(STAMP)
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
-# Every screen with demo data, as PNG files in screenshots/ (offscreen, 1280x800).
+# Every screen with demo data, as PNG files (offscreen): screenshots/1280x800 (a small
+# laptop), screenshots/1024x768 (an old front-desk monitor) and screenshots/scale-150
+# (150% display scaling, 1280x720 logical = 1920x1080). Each pass on its own demo copy.
+SHOT_PASSES := 1280x800:1 1024x768:1 1280x720:1.5
 screenshots: $(STAMP)
 	rm -rf screenshots
 	tmp=$$(mktemp -d) && \
-	STERILE_LEDGER_HOME=$$tmp $(PY) main.py demo && \
-	STERILE_LEDGER_HOME=$$tmp QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py screenshots; \
-	status=$$?; rm -rf $$tmp; exit $$status
+	STERILE_LEDGER_HOME=$$tmp/demo $(PY) main.py demo && \
+	status=0; for pass in $(SHOT_PASSES); do \
+		size=$${pass%%:*}; scale=$${pass#*:}; \
+		out=screenshots/$$size; [ "$$scale" = 1 ] || out=screenshots/scale-150; \
+		rm -rf $$tmp/pass && cp -r $$tmp/demo $$tmp/pass && \
+		STERILE_LEDGER_HOME=$$tmp/pass QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=$$scale \
+			$(PY) scripts/screenshots.py $$out --size $$size || status=$$?; \
+	done; rm -rf $$tmp; exit $$status
 
 # The wheel and sdist as a clinic gets them: installed in a fresh environment and used.
 check-installed: $(STAMP)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from commands.context import Context, add_json_flag, day
+from inventory.text import counted
 
 if TYPE_CHECKING:
     from reports.export import ExportResult
@@ -125,18 +126,19 @@ def _describe(result: ExportResult) -> str:
     if result.pdf:
         lines.append(f"PDF: {result.pdf}")
     if result.csv_files:
-        lines.append(f"CSV: {len(result.csv_files)} files in {result.csv_files[0].parent}")
+        files = counted(len(result.csv_files), "file")
+        lines.append(f"CSV: {files} in {result.csv_files[0].parent}")
     if result.manifest:
         lines.append(f"Manifest: {result.manifest}")
     lines.append("Rows: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
     lines.append(f"Data digest: {result.digest}")
     lines.append(f"Signing key: {result.fingerprint}")
-    lines.append(f"Audit tree head: {result.tree_size} events, root {result.tree_root}")
+    lines.append(f"Audit tree head: {counted(result.tree_size, 'event')}, root {result.tree_root}")
     if result.previous_tree_size is None:
         lines.append("Previous export: none (no earlier tree head to prove against)")
     else:
         state = "consistent" if result.consistent_with_previous else "NOT CONSISTENT"
-        lines.append(f"Previous export: {result.previous_tree_size} events, {state}")
+        lines.append(f"Previous export: {counted(result.previous_tree_size, 'event')}, {state}")
     if result.leaves_file:
         lines.append(f"Audit tree leaves: {result.leaves_file}")
     return "\n".join(lines)

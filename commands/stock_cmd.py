@@ -6,6 +6,7 @@ import argparse
 
 from commands.context import Context, add_json_flag, table, whole
 from inventory import catalog, receiving, stock
+from inventory.text import counted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -115,7 +116,8 @@ def _catalog_list(args: argparse.Namespace, ctx: Context) -> int:
 
 def _catalog_reorder(args: argparse.Namespace, ctx: Context) -> int:
     product = catalog.set_reorder_level(ctx.db, args.gtin, args.level, by=ctx.actor)
-    ctx.emit(product.as_dict(), f"{product.name}: reorder below {product.reorder_level} units.")
+    level = counted(product.reorder_level, "unit")
+    ctx.emit(product.as_dict(), f"{product.name}: reorder below {level}.")
     return 0
 
 
@@ -129,7 +131,7 @@ def _receive(args: argparse.Namespace, ctx: Context) -> int:
         units=args.units,
         separator=args.separator,
     )
-    lines = [f"Receipt {result.receipt_id}: {result.units} units received."]
+    lines = [f"Receipt {result.receipt_id}: {counted(result.units, 'unit')} received."]
     for line in result.lines:
         codes = line.unit_codes
         span = codes[0] if len(codes) == 1 else f"{codes[0]} .. {codes[-1]}"

@@ -113,7 +113,7 @@ def check_boxes(
             checks.append(BoxCheck(scan, product, count, problem))
             continue
         seen_lots[(product.id, scan.lot)] = scan.expiry  # type: ignore[assignment]
-        if _unit_serial(scan) is not None:
+        if _unit_serial(scan, product) is not None:
             seen_serials.add((product.id, scan.serial))  # type: ignore[arg-type]
         elif scan.serial is not None:
             seen_serials.add((product.id, f"box:{scan.serial}"))
@@ -179,7 +179,7 @@ def receive(
             scan, product, count = check.scan, check.product, check.units
             assert product is not None and count is not None and scan.expiry is not None
             lot_id = _lot_id(conn, product, scan, now)
-            if scan.is_pack and scan.serial is not None:  # the box itself: received once
+            if is_box(scan, product) and scan.serial is not None:  # the box: received once
                 conn.execute(
                     insert(Box).values(
                         product_id=product.id, serial=scan.serial, receipt_id=receipt_id
@@ -195,7 +195,7 @@ def receive(
                         "lot_id": lot_id,
                         "receipt_id": receipt_id,
                         "code": code,
-                        "serial": _unit_serial(scan),
+                        "serial": _unit_serial(scan, product),
                         "status": "in_stock",
                         "status_changed_at": now,
                     }
@@ -241,7 +241,7 @@ def _check_override(units: int | None) -> None:
 
 def _unit_count(scan: Scan, product: ProductInfo, units: int | None) -> int:
     """One unit for a unit's own serialised code; otherwise the box's count."""
-    if _unit_serial(scan) is not None:
+    if _unit_serial(scan, product) is not None:
         if units not in (None, 1):
             raise InvalidInput(
                 f"This label carries the maker's serial {scan.serial} of one unit, so it is "
@@ -258,9 +258,19 @@ def _unit_count(scan: Scan, product: ProductInfo, units: int | None) -> int:
     return count
 
 
-def _unit_serial(scan: Scan) -> str | None:
-    """A serial names one unit only on a unit-level code; a box's serial names the box."""
-    return scan.serial if scan.serial is not None and not scan.is_pack else None
+def is_box(scan: Scan, product: ProductInfo) -> bool:
+    """A box, not one unit: the barcode says so (indicator digit, count), or the catalogue
+    does (its product comes more than one to a pack).
+
+    A maker may print the pack's serial under the same GTIN as its cartridges; read by
+    the barcode alone, a 10-per-pack box would become 1 unit named by the box's serial.
+    """
+    return scan.is_pack or product.units_per_pack > 1
+
+
+def _unit_serial(scan: Scan, product: ProductInfo) -> str | None:
+    """A serial names one unit only on a unit's own code; a box's serial names the box."""
+    return scan.serial if scan.serial is not None and not is_box(scan, product) else None
 
 
 def _check_box(
@@ -299,7 +309,15 @@ def _check_box(
                 f"Lot {scan.lot} of GTIN {product.gtin} is recorded as produced on "
                 f"{row.production.isoformat()}, but this box says {scan.production.isoformat()}."
             )
-    if scan.is_pack and scan.serial is not None:
+    if scan.lot is None and is_box(scan, product):
+        raise InvalidInput(
+            f"{product.name} comes {product.units_per_pack} to a pack, so this barcode, with "
+            f"a serial number ({scan.serial}) but no lot, is the box's: the serial names "
+            "the box, not each unit inside it, and a recall could not find these units. "
+            "Scan the other GS1 barcode on the box; if none carries (10), return the box "
+            "to the supplier."
+        )
+    if is_box(scan, product) and scan.serial is not None:
         box = conn.execute(
             select(Box.receipt_id).where(Box.product_id == product.id, Box.serial == scan.serial)
         ).scalar()
@@ -310,7 +328,7 @@ def _check_box(
                 f"received on {first}; a box is received once. Check the box: its units "
                 "are already on the shelf."
             )
-    serial = _unit_serial(scan)
+    serial = _unit_serial(scan, product)
     if serial is None:
         return
     if (product.id, serial) in seen_serials:

@@ -42,3 +42,9 @@ def clean(
     if len(text) > max_len:
         raise InvalidInput(f"The {what} is longer than {max_len} characters.")
     return text
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """"1 box", "2 boxes": a number with its noun in the right form (English plurals
+    that are not just "s" are given)."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

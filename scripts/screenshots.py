@@ -2,8 +2,11 @@
 
     make screenshots                       # fills a temporary ledger with the demo first
     python scripts/screenshots.py OUTDIR   # on the ledger of STERILE_LEDGER_HOME / --db
+    python scripts/screenshots.py OUTDIR --size 1024x768   # an old front-desk monitor
 
-The window is 1280x800, the size of a small clinic laptop. It starts the way a person
+The window is 1280x800 by default, the size of a small clinic laptop; ``make
+screenshots`` also takes every screen at 1024x768 and at 150% scale (QT_SCALE_FACTOR),
+each pass in its own folder and on its own copy of the demo. It starts the way a person
 does: the first start of a new clinic (on a scratch ledger of its own: the first manager,
 then the recovery code), then the sign-in dialog, where the demo's manager mistypes the
 password once and then signs in ("Demo Manager", password "demo", as ``main.py demo``
@@ -257,7 +260,7 @@ def take_all(shots: Shooter) -> None:
     shots.shoot("signed-out")
 
 
-def run(out: Path, url: str | None) -> int:
+def run(out: Path, url: str | None, size: tuple[int, int] = SIZE) -> int:
     out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="sl-screenshots-"))
     capture.keep_settings_in(scratch)
@@ -272,7 +275,7 @@ def run(out: Path, url: str | None) -> int:
     first_start(shots, scratch)
     actor = sign_in(shots, db)
     window = make_window(db, actor=actor, db_url=url, prefs=Prefs(make_qsettings()))
-    window.resize(*SIZE)
+    window.resize(*size)
     window.show()
     shots.window = window
     try:
@@ -288,8 +291,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="folder for the PNG files")
     parser.add_argument("--db", help="database URL (default: the data folder's ledger)")
+    parser.add_argument(
+        "--size", default="x".join(map(str, SIZE)), help="window size, WIDTHxHEIGHT"
+    )
     args = parser.parse_args()
-    return run(args.out, args.db)
+    width, height = (int(part) for part in args.size.lower().split("x"))
+    return run(args.out, args.db, (width, height))
 
 
 if __name__ == "__main__":

@@ -250,17 +250,29 @@ def _use(
             deeper,
         )
 
+    recall = raw.one(
+        _RECALL,
+        {"gtin": unit.gtin, "lot": unit.lot_number, "serial": unit.serial, "code": unit.code},
+    )
     if unit.status == "used":
         previous_session, previous_at = raw.one(_PREVIOUS_USE, {"unit": unit.id})
+        # A recall that came after the use matters more than the use: say both.
+        recalled = (
+            ""
+            if recall is None
+            else f" Its lot was recalled by notice {recall[0]} of {recall[1].isoformat()}: "
+            f"the client of session {previous_session} may need to be told (Recalls)."
+        )
         if previous_session == session_id:
             return verdict(
                 "already_in_this_session",
-                f"{name} is already recorded in this session; nothing changed.",
+                f"{name} is already recorded in this session; nothing changed.{recalled}",
             )
         raise _Refuse(
             e.UnitAlreadyUsed(
                 f"{name} was already used in session {previous_session} at "
                 f"{show_local(previous_at, tz)}. A unit is used once: take a new one."
+                + recalled
             ),
             unit.id,
         )
@@ -277,10 +289,6 @@ def _use(
             ),
             unit.id,
         )
-    recall = raw.one(
-        _RECALL,
-        {"gtin": unit.gtin, "lot": unit.lot_number, "serial": unit.serial, "code": unit.code},
-    )
     if recall is not None:
         raise _Refuse(
             e.UnitRecalled(

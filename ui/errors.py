@@ -99,8 +99,9 @@ def show_error(parent: QWidget | None, error: BaseException, title: str = "") ->
     """Show an error without blocking: a rule's sentence, or a report for a bug."""
     if isinstance(error, LedgerError):
         box = QMessageBox(parent)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(title or "Sterile Ledger")
+        busy = error.code in ("busy", "unit_busy")  # another workstation writing: a wait
+        box.setIcon(QMessageBox.Icon.Information if busy else QMessageBox.Icon.Warning)
+        box.setWindowTitle(("Busy: try again" if busy else title) or "Sterile Ledger")
         box.setText(error.message)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setAccessibleName("Error message")

@@ -50,7 +50,7 @@ from ui.screens.recalls import RecallsScreen
 from ui.screens.receive import ReceiveScreen
 from ui.screens.reports import ReportsScreen
 from ui.screens.settings import SettingsScreen
-from ui.widgets import standard_keys
+from ui.widgets import ElidedLabel, ResultLabel, standard_keys
 from ui.worker import Worker
 
 SCREENS: list[tuple[str, type[Screen]]] = [
@@ -135,12 +135,9 @@ class MainWindow(QMainWindow):
         settings_screen.idle_minutes_saved.connect(self._idle_minutes)  # type: ignore[attr-defined]
 
         self._make_menus()
-        self.who = QLabel(signed_in_words(ctx.actor))
-        self.who.setAccessibleName("Signed in")
-        self.where = QLabel(_where(ctx))
-        self.where.setAccessibleName("Ledger")
-        self.busy = QLabel("")
-        self.busy.setAccessibleName("Working")
+        self.who = ResultLabel(signed_in_words(ctx.actor), "Signed in", quiet=True)
+        self.where = ElidedLabel(_where(ctx), "Ledger")  # a long path gives way at 1024
+        self.busy = ResultLabel("", "Working", quiet=True)
         self.clock_warning = QLabel("")
         self.clock_warning.setObjectName("clockWarning")
         self.clock_warning.setAccessibleName("Clock warning")

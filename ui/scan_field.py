@@ -5,6 +5,13 @@ it (DESIGN.md, "Scanning"): Ctrl+] arrives as Key_BracketRight with text "\\x1d"
 F-key arrives with no text, a Windows-mode scanner types Alt+0029 as digits, and on a
 German layout Ctrl+] arrives as Ctrl++. Each of these becomes a visible "␝" here, and
 :meth:`ScanField.scan_text` turns it back into ASCII 29 before anything is parsed.
+
+Alt held with the keypad digits 0, 0, 2, 9 is read here as one separator whatever the
+setting: where the system does not compose Alt codes (X11, some remote desktops) the
+digits would otherwise land in the lot. Where it does compose them (Windows), the
+composed ASCII 29 that follows the digits is not counted twice. Ctrl+5 is the Recalls
+shortcut, even on layouts where it also carries ASCII 29. Which way each separator
+arrived is kept with the scan (:attr:`ScanField.last_methods`) for Settings' "Try it".
 """
 
 from __future__ import annotations
@@ -31,6 +38,41 @@ ALT_CODE = "0029"
 _FKEYS = {name: getattr(Qt.Key, f"Key_{name}") for name in FUNCTION_KEYS}
 _DIGITS = {getattr(Qt.Key, f"Key_{n}"): str(n) for n in range(10)}
 _CTRL = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
+_ALT = Qt.KeyboardModifier.AltModifier
+_KEYPAD = Qt.KeyboardModifier.KeypadModifier
+# The keypad with Num Lock off sends navigation keys; Alt codes still use them.
+_KEYPAD_NAVIGATION = {
+    Qt.Key.Key_Insert: "0",
+    Qt.Key.Key_End: "1",
+    Qt.Key.Key_Down: "2",
+    Qt.Key.Key_PageDown: "3",
+    Qt.Key.Key_Left: "4",
+    Qt.Key.Key_Clear: "5",
+    Qt.Key.Key_Right: "6",
+    Qt.Key.Key_Home: "7",
+    Qt.Key.Key_Up: "8",
+    Qt.Key.Key_PageUp: "9",
+}
+_MODIFIER_KEYS = frozenset(
+    {
+        Qt.Key.Key_Alt,
+        Qt.Key.Key_AltGr,
+        Qt.Key.Key_Shift,
+        Qt.Key.Key_Control,
+        Qt.Key.Key_Meta,
+        Qt.Key.Key_NumLock,
+    }
+)
+SHORTCUT_DIGITS = frozenset({Qt.Key.Key_5})
+"""Ctrl+5 opens Recalls; some layouts also give it the text ASCII 29."""
+
+METHOD_WORDS = {
+    "ascii29": "ASCII 29 (Ctrl+])",
+    "ctrl": "Ctrl+]",
+    "fkey": "a function key",
+    "alt0029": "Alt+0029 on the keypad",
+}
+"""How a separator arrived, in words (Settings' "Try it")."""
 
 
 def _separator_format() -> QTextCharFormat:
@@ -55,8 +97,14 @@ class ScanField(QLineEdit):
         self._method = "ctrl"
         self._fkey = Qt.Key.Key_F8
         self._alt_digits = ""
+        self._alt_held = False
+        self._composed_may_follow = False
+        self._methods: list[str] = []
         self._highlighted = False
         self.last_scan = ""
+        self.last_methods: list[str] = []
+        """How each separator of the last submitted scan arrived ("ctrl", "ascii29",
+        "fkey", "alt0029"), in order; empty when the scan carried none."""
         self.setPlaceholderText("Scan a barcode, or type it and press Enter")
         self.setAccessibleDescription(
             "Barcode scanner input. Group separators are shown as \u241d. Enter submits."
@@ -87,26 +135,43 @@ class ScanField(QLineEdit):
         return self.text().replace(SHOWN_SEPARATOR, GS)
 
     def event(self, event: QEvent) -> bool:
-        # Claim separator keys before any window shortcut (F8, Ctrl++ zoom) can take them.
+        # Claim separator keys (and Alt+keypad digits) before any window shortcut (F8,
+        # Ctrl++ zoom, a mnemonic) can take them.
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
-            and self._is_separator(event)
+            and (self._separator_method(event) or self._alt_digit(event) is not None)
         ):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self._is_separator(event):
+        key = event.key()
+        if key in _MODIFIER_KEYS:
+            if key == Qt.Key.Key_Alt:
+                self._alt_held = True
+            super().keyPressEvent(event)
+            return
+        if self._composed_may_follow and event.text() == GS:
+            # Windows composed the Alt code itself: the digits were already one separator.
+            self._composed_may_follow = False
+            event.accept()
+            return
+        self._composed_may_follow = False
+        method = self._separator_method(event)
+        if method:
             self._flush_alt_digits()
-            self.insert(SHOWN_SEPARATOR)
+            self._insert_separator(method)
             event.accept()
             return
         if self._take_alt_digit(event):
             event.accept()
             return
         self._flush_alt_digits()
+        if event.modifiers() & _CTRL and key in SHORTCUT_DIGITS:
+            event.ignore()  # the window's Ctrl+5 (Recalls), never text in the scan
+            return
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.clear()  # a half-read scan is thrown away, never submitted
             event.accept()
@@ -114,38 +179,60 @@ class ScanField(QLineEdit):
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        # Digits typed so far stay pending: some scanners press and release Alt around
+        # each digit. The next other key (or Enter, or leaving the field) decides.
         if event.key() == Qt.Key.Key_Alt:
-            self._flush_alt_digits()
+            self._alt_held = False
         super().keyReleaseEvent(event)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         self._flush_alt_digits()
         super().focusOutEvent(event)
 
-    def _is_separator(self, event: QKeyEvent) -> bool:
-        if event.text() == GS:
-            return True
+    def _separator_method(self, event: QKeyEvent) -> str:
+        """How this key event carries a separator ("" when it does not)."""
         key, mods = event.key(), event.modifiers()
+        if mods & _CTRL and key in SHORTCUT_DIGITS:
+            return ""  # Ctrl+5 is a shortcut, even where it also carries ASCII 29
         if mods & _CTRL and key in (Qt.Key.Key_BracketRight, Qt.Key.Key_Plus):
-            return True  # US layout Ctrl+], or a US-set scanner on a German layout
-        return self._method == "fkey" and key == self._fkey and not event.text()
+            return "ctrl"  # US layout Ctrl+], or a US-set scanner on a German layout
+        if event.text() == GS:
+            return "ascii29"
+        if self._method == "fkey" and key == self._fkey and not event.text():
+            return "fkey"
+        return ""
+
+    def _alt_digit(self, event: QKeyEvent) -> str | None:
+        """The digit of an Alt+keypad key (None for any other key).
+
+        On the keypad (or, with the Alt+0029 setting, the top row too) a digit typed with
+        Alt held is part of an Alt code, never scan data.
+        """
+        mods = event.modifiers()
+        if not (mods & _ALT or self._alt_held) or mods & _CTRL:
+            return None
+        key = Qt.Key(event.key())
+        if mods & _KEYPAD:
+            return _DIGITS.get(key) or _KEYPAD_NAVIGATION.get(key)
+        return _DIGITS.get(key) if self._method == "alt0029" else None
 
     def _take_alt_digit(self, event: QKeyEvent) -> bool:
-        """Alt+0029 on the keypad is one separator, when the scanner is set up that way."""
-        if self._method != "alt0029":
-            return False
-        if not event.modifiers() & Qt.KeyboardModifier.AltModifier:
-            return False
-        digit = _DIGITS.get(Qt.Key(event.key()))
+        """Alt+0029 on the keypad is one separator; other Alt codes keep their digits."""
+        digit = self._alt_digit(event)
         if digit is None:
             return False
         self._alt_digits += digit
         if self._alt_digits == ALT_CODE:
             self._alt_digits = ""
-            self.insert(SHOWN_SEPARATOR)
+            self._insert_separator("alt0029")
+            self._composed_may_follow = True
         elif not ALT_CODE.startswith(self._alt_digits):
             self._flush_alt_digits()
         return True
+
+    def _insert_separator(self, method: str) -> None:
+        self._methods.append(method)
+        self.insert(SHOWN_SEPARATOR)
 
     def _flush_alt_digits(self) -> None:
         """Digits that turned out not to be Alt+0029 are kept as typed, never dropped."""
@@ -155,6 +242,8 @@ class ScanField(QLineEdit):
 
     def _show_separators(self, text: str) -> None:
         """Pasted or programmatic ASCII 29 is shown as ␝ too, so nothing is invisible."""
+        if not text:
+            self._methods.clear()  # a new scan starts
         if GS in text:
             cursor = self.cursorPosition()
             self.setText(text.replace(GS, SHOWN_SEPARATOR))
@@ -187,5 +276,6 @@ class ScanField(QLineEdit):
         if not text.strip():
             return
         self.last_scan = text
+        self.last_methods = list(self._methods)
         self.clear()
         self.scanned.emit(text)

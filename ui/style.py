@@ -14,6 +14,7 @@ REFUSED_RED = "#b3261e"
 CONFIRM_AMBER = "#9a5b00"
 INFO_BLUE = "#245b87"
 MUTED = "#5c6b77"
+BUSY_SLATE = "#5b7f99"  # another workstation is writing: wait, not a refusal
 WASTED_RED = "#8a1c15"
 NAV_INK = "#dce8ef"  # icons on the dark navigation column
 ICON_INK = "#2f4858"  # icons everywhere else

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from sterility.chair import Verdict
 from ui import fmt
 from ui.icons import icon
-from ui.widgets import restyle
+from ui.widgets import BUSY_CODES, ResultLabel, restyle
 
 HEADLINES = {
     "used": "OK to use",
@@ -33,6 +33,7 @@ HEADLINES = {
     "deeper_than_planned": "Deeper than planned",
     "label_mismatch": "Do not use: label does not match",
     "unit_busy": "Busy: scan again",
+    "busy": "Busy: another workstation is writing; scan again",
 }
 
 _ICONS = {
@@ -40,6 +41,7 @@ _ICONS = {
     "refused": "verdict-refused",
     "confirm": "verdict-confirm",
     "info": "verdict-info",
+    "wait": "verdict-info",
 }
 
 
@@ -60,13 +62,11 @@ class VerdictBanner(QFrame):
         self.icon = QLabel()
         self.icon.setFixedSize(64, 64)
         self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.headline = QLabel()
+        self.headline = ResultLabel("", "Verdict headline", quiet=True)  # the banner announces
         self.headline.setObjectName("verdictHeadline")
-        self.headline.setAccessibleName("Verdict headline")
         self.headline.setWordWrap(True)
-        self.details = QLabel()
+        self.details = ResultLabel("", "Verdict details", quiet=True)
         self.details.setObjectName("verdictDetails")
-        self.details.setAccessibleName("Verdict details")
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -99,7 +99,9 @@ class VerdictBanner(QFrame):
             self._set("info", verdict.reason, headline_for(verdict.reason), verdict.message)
 
     def show_refused(self, code: str, message: str, headline: str = "") -> None:
-        self._set("refused", code, headline or headline_for(code), message)
+        """Red for a "no"; another workstation writing is a wait, shown apart (slate)."""
+        state = "wait" if code in BUSY_CODES else "refused"
+        self._set(state, code, headline or headline_for(code), message)
 
     def show_confirm(self, message: str) -> None:
         self._set("confirm", "deeper_than_planned", HEADLINES["deeper_than_planned"], message)

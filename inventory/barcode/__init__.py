@@ -23,7 +23,12 @@ from __future__ import annotations
 from inventory.barcode.builders import element_string, unit_code_text
 from inventory.barcode.gs1 import GS, MAX_LOT_LENGTH, SUPPORTED_AIS
 from inventory.barcode.gtin import gtin_check_digit_ok, normalise_gtin
-from inventory.barcode.purposes import parse_for_receiving, parse_for_use
+from inventory.barcode.purposes import (
+    parse_for_receiving,
+    parse_for_use,
+    resembles_unit_code,
+    scanned_kind,
+)
 from inventory.barcode.reader import MAX_SCAN_LENGTH, parse_scan
 from inventory.barcode.scan import Scan
 
@@ -39,5 +44,7 @@ __all__ = [
     "parse_for_receiving",
     "parse_for_use",
     "parse_scan",
+    "resembles_unit_code",
+    "scanned_kind",
     "unit_code_text",
 ]

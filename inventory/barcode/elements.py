@@ -24,6 +24,10 @@ from inventory.barcode.scan import Scan
 _GS_TEXT_RE = re.compile(r"<GS>", re.IGNORECASE)
 _MAX_LEN_RE = re.compile(r"\.\.(\d+)")
 _AFTER_SWALLOW = ("10", "11", "17", "21", "30", "37", "240", "241")
+ALT_CODE_DIGITS = "0029"
+"""What a scanner set to send the separator as Alt+0029 types where Alt codes are not
+composed (X11, some remote desktops): the digits themselves."""
+_COUNT_RE = re.compile(r"[0-9]{1,8}")
 
 
 def element_string_scan(raw: str, content: str) -> Scan:
@@ -49,6 +53,7 @@ def element_string_scan(raw: str, content: str) -> Scan:
         _explain_failure(data)
     elements = list(message.element_strings)
     _check_swallowed(elements)
+    _check_separator_as_digits(elements)
     _check_terminated(data, elements)
     return build_scan(raw, elements)
 
@@ -64,6 +69,12 @@ def _explain_failure(data: str) -> NoReturn:
         done.append(element)
         rest = rest[len(element) :].lstrip(GS)
     _check_swallowed(done)
+    _check_separator_as_digits(done)
+    if done and rest.startswith(ALT_CODE_DIGITS) and len(rest) > len(ALT_CODE_DIGITS):
+        _refuse_separator_as_digits(
+            f"After {''.join(es.as_hri() for es in done)} the barcode goes on with the "
+            f"digits {ALT_CODE_DIGITS} and then '{clip(rest[len(ALT_CODE_DIGITS):], 16)}'"
+        )
     _check_terminated(data, done)
     after = f" after {''.join(es.as_hri() for es in done)}" if done else ""
     if not rest:
@@ -103,6 +114,60 @@ def _refuse_malformed(rest: str, after: str) -> NoReturn:
     )
 
 
+def _check_separator_as_digits(elements: Sequence[GS1ElementString]) -> None:
+    """Refuse a lot or serial holding "0029" and then what reads as a missing field.
+
+    A scanner that sends the separator as Alt+0029, on a computer that does not compose
+    Alt codes, types the digits: "10LOT1" + "0029" + "21SN1" reads as the lot
+    "LOT1002921SN1" and no serial. It counts as corruption only if the field after the
+    digits is one this barcode lacks and its value is plausible (a valid date, a count of
+    digits, a non-empty lot or serial), so a lot that merely contains 0029 still reads.
+    """
+    present = {es.ai.ai for es in elements}
+    for es in elements:
+        if es.ai.ai not in ("10", "21"):
+            continue
+        value = es.value
+        start = value.find(ALT_CODE_DIGITS, 1)
+        while start != -1:
+            tail = value[start + len(ALT_CODE_DIGITS) :]
+            ai = _field_at(tail, present)
+            if ai is not None:
+                what = "lot" if es.ai.ai == "10" else "serial number"
+                _refuse_separator_as_digits(
+                    f"The {what} '{clip(value)}' holds the digits {ALT_CODE_DIGITS} followed "
+                    f"by what reads as the {AI_NAMES[ai]} ({ai}){clip(tail[len(ai) :], 20)}"
+                )
+            start = value.find(ALT_CODE_DIGITS, start + 1)
+
+
+def _field_at(tail: str, present: set[str]) -> str | None:
+    """The field number that ``tail`` plausibly starts with, if the barcode lacks it."""
+    for ai in _AFTER_SWALLOW:
+        if not tail.startswith(ai) or ai in present:
+            continue
+        value = tail[len(ai) :]
+        if ai in ("11", "17"):
+            if len(value) >= 6 and value[:6].isdigit() and not date_problem(ai, value[:6]):
+                return ai
+        elif ai in ("30", "37"):
+            if _COUNT_RE.fullmatch(value):
+                return ai
+        elif value:
+            return ai
+    return None
+
+
+def _refuse_separator_as_digits(found: str) -> NoReturn:
+    refuse(
+        "separator_as_digits",
+        f"{found}: the scanner probably sent its group separator as Alt+0029 and the "
+        "computer typed the digits instead. Nothing was recorded. Ask the manager to check "
+        "the scanner's separator setting (Settings, This workstation, Scanner separator), "
+        "then scan again.",
+    )
+
+
 def _check_swallowed(elements: Sequence[GS1ElementString]) -> None:
     """Refuse a lot or serial that ends in a date field the missing separator swallowed.
 
@@ -123,12 +188,18 @@ def _check_swallowed(elements: Sequence[GS1ElementString]) -> None:
             if tail and not tail.startswith(_AFTER_SWALLOW):
                 continue
             what = "lot" if es.ai.ai == "10" else "serial number"
+            typed = (
+                f" (it typed the digits {ALT_CODE_DIGITS} instead: it is probably set to "
+                "Alt+0029, which this computer does not compose)"
+                if value[:i].endswith(ALT_CODE_DIGITS) and i > len(ALT_CODE_DIGITS)
+                else ""
+            )
             refuse(
                 "swallowed_separator",
                 f"The {what} '{value}' seems to contain the {AI_NAMES[ai]} ({ai}){digits}: "
-                f"the scanner did not send the group separator after the {what}. Nothing "
-                "was recorded. Ask the manager to check the scanner's separator setting "
-                "(GS, Ctrl+]), then scan again.",
+                f"the scanner did not send the group separator after the {what}{typed}. "
+                "Nothing was recorded. Ask the manager to check the scanner's separator "
+                "setting (Settings, This workstation, Scanner separator), then scan again.",
             )
 
 

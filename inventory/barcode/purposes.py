@@ -7,9 +7,13 @@ grammars, so each can be read against the regulation it serves.
 
 from __future__ import annotations
 
+import re
+
+from inventory.barcode.gs1 import GS
 from inventory.barcode.reader import parse_scan
 from inventory.barcode.refusals import refuse
 from inventory.barcode.scan import Scan
+from inventory.errors import BarcodeUnreadable
 
 
 def parse_for_receiving(text: str, separator: str | None = None) -> Scan:
@@ -98,3 +102,35 @@ def parse_for_use(text: str, separator: str | None = None) -> Scan:
         "label: the unit label Sterile Ledger printed at receiving, or the maker's barcode "
         "with a serial number (21).",
     )
+
+
+_GS1_START_RE = re.compile(r"(?:\][A-Za-z][0-9])?\(?0[12]\)?[0-9]{14}")
+_UNIT_CODE_LIKE_RE = re.compile(r"[Uu] ?[0-9]{1,12} ?[-_/. ]? ?[0-9]{1,9}")
+
+
+def scanned_kind(text: str) -> str | None:
+    """What a scanner typed, if this text is a scan: "a unit label" or "a product's barcode".
+
+    The chair asks this of what arrives in Client reference: with no session open, a
+    scan there would otherwise become a client. Only text a person would never type as
+    a reference counts: a unit code, a GS1 barcode with its product number, a group
+    separator, a symbology prefix. A reference that merely resembles a unit code is
+    :func:`resembles_unit_code`, to confirm.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if GS in text or text.startswith("]") or _GS1_START_RE.match(text):
+        return "a product's barcode"
+    try:
+        scan = parse_scan(text)
+    except BarcodeUnreadable:
+        return None
+    if scan.unit_code is not None:
+        return "a unit label"
+    return "a product's barcode" if scan.gtin is not None else None
+
+
+def resembles_unit_code(text: str) -> bool:
+    """Typed text shaped like a unit code ("U3-08", "u 12 3"): a reference to confirm."""
+    return _UNIT_CODE_LIKE_RE.fullmatch(text.strip()) is not None

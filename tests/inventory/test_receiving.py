@@ -146,3 +146,16 @@ def test_a_count_over_the_limit_is_refused(db: Database, products) -> None:
     with pytest.raises(InvalidInput, match="at most 10000"):
         receiving.receive(db, ["01095060001000291727013110C1\x1d3020000"], by=staff("Manager"))
     assert _count(db, Unit) == 0
+
+
+def test_a_serialised_box_of_a_ten_pack_makes_ten_units_and_is_received_once(
+    db: Database, products
+) -> None:
+    """The catalogue says 10 per pack: the serial on the box is the box's, not a unit's."""
+    result = receiving.receive(db, [box(GTIN_05, "B7", serial="BOX-77")], by=staff("Manager"))
+    assert result.units == 10
+    with db.read() as conn:
+        units = stock.list_units(conn, lot="B7")
+    assert len(units) == 10 and len({u.code for u in units}) == 10
+    with pytest.raises(InvalidInput, match="BOX-77"):
+        receiving.receive(db, [box(GTIN_05, "B7", serial="BOX-77")], by=staff("Manager"))

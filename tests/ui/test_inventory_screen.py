@@ -177,6 +177,8 @@ def test_a_whole_lot_is_wasted_from_the_lots_table(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult, ledger: Database
 ) -> None:
     screen = inventory(qtbot, open_window)
+    # It opens on what is in stock (issue 16); a lot wasted whole then leaves that list.
+    find(screen, QComboBox, "Status filter").setCurrentIndex(0)  # All statuses
     find(screen, QTabWidget, "Inventory tables").setCurrentIndex(1)
     lots = screen.lots_model
     qtbot.waitUntil(lambda: lots.rowCount() == 3)

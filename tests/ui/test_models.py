@@ -163,6 +163,7 @@ SCREEN_TABLES = [
     ("dashboard", "Stock on hand"),
     ("dashboard", "Today's sessions"),
     ("dashboard", "Recent refusals"),
+    ("dashboard", "Recalls with clients to contact"),
     ("receive", "Boxes to receive"),
     ("chair", "Units used in this session"),
     ("chair", "Today's sessions"),

@@ -153,6 +153,7 @@ def test_a_lot_is_returned_from_the_inventory_screen(
     screen = window.screens["inventory"]
     assert isinstance(screen, InventoryScreen)
     find(screen, QTabWidget, "Inventory tables").setCurrentIndex(1)
+    find(screen, QComboBox, "Status filter").setCurrentIndex(0)  # all statuses: returned too
     lots = screen.lots_model
     qtbot.waitUntil(lambda: lots.rowCount() == 3)
     row = next(r for r in range(3) if lots.row_data(r).lot == "B200")

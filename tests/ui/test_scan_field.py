@@ -97,8 +97,20 @@ def test_alt_0029_is_a_separator_when_the_scanner_uses_it(
     assert field.scan_text() == BOX_START + GS + "21SN0001"
 
 
-def test_alt_digits_are_data_when_the_scanner_does_not_use_alt_codes(field: ScanField) -> None:
+def test_alt_keypad_0029_is_a_separator_whatever_the_setting(field: ScanField) -> None:
+    """Issue 16: under X the default setting typed "0029" into the lot; Alt held with
+    keypad digits is never scan data, so the field reads it as the separator."""
     _alt_0029(field)
+    assert field.text() == SHOWN_SEPARATOR
+    assert field.scan_text() == GS
+
+
+def test_alt_top_row_digits_are_data_when_the_scanner_does_not_use_alt_codes(
+    field: ScanField,
+) -> None:
+    for digit in "0029":
+        press(field, getattr(Qt.Key, f"Key_{digit}"), Qt.KeyboardModifier.AltModifier, digit)
+    press(field, Qt.Key.Key_Alt, Qt.KeyboardModifier.NoModifier)
     assert field.text() == "0029"
 
 

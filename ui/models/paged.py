@@ -162,7 +162,9 @@ class PagedQueryModel(ReadOnlyTable):
         if not keys or not self._started:
             return
         generation = self._generation
-        request = self._request(keys=tuple(keys))
+        # By key, not by filter: a unit just quarantined from an "In stock" list must show
+        # "Quarantined", not keep its old row because it no longer matches.
+        request = Request({}, self._sort_column, self._descending, keys=tuple(keys))
         self.worker.submit(
             lambda: self._run(request),
             success=lambda page: self._replace(generation, page),

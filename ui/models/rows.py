@@ -127,7 +127,10 @@ class ReadOnlyTable(QAbstractTableModel):
         raise NotImplementedError
 
     def header_tip(self, column: Any) -> str | None:
-        return column.tip or None
+        """The heading's whole text (it may be elided in a narrow window), and its tip."""
+        if column.tip and column.tip != column.header:
+            return f"{column.header}: {column.tip}"
+        return column.header or None
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
 
 from inventory import audit, seal
 from inventory.audit import ChainReport
+from inventory.settings import clinic_tz
 from ui import fmt
 from ui.context import AppContext
-from ui.models.audit import AuditModel
+from ui.models.audit import AuditModel, action_words, values_words
 from ui.screens.base import Screen
 from ui.widgets import button, hint, message, named, set_message, set_widths, table, title
 
@@ -58,7 +59,8 @@ class AuditScreen(Screen):
         self.use_dates = named(QCheckBox("Between"), "Filter by date")
         self.since = named(QDateEdit(), "From date")
         self.until = named(QDateEdit(), "To date")
-        today = QDate.currentDate()
+        today = QDate.currentDate()  # until the clinic's own date is read (_choices)
+        self._dates_set = False
         for edit, value in ((self.since, today.addDays(-30)), (self.until, today)):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -163,13 +165,16 @@ class AuditScreen(Screen):
     def _load_choices(self) -> None:
         db = self.ctx.db
 
-        def read() -> tuple[list[str], list[str]]:
+        def read() -> tuple[list[str], list[str], date]:
             with db.read() as conn:
-                return audit.kinds(conn)
+                actions, entities = audit.kinds(conn)
+                today = db.now(conn).astimezone(clinic_tz(conn)).date()
+                return actions, entities, today
 
         self.run(read, self._choices, label="audit choices")
 
-    def _choices(self, data: tuple[list[str], list[str]]) -> None:
+    def _choices(self, data: tuple[list[str], list[str], date]) -> None:
+        self._set_default_dates(data[2])
         for combo, values, everything in (
             (self.action, data[0], "All actions"),
             (self.entity, data[1], "All records"),
@@ -179,9 +184,9 @@ class AuditScreen(Screen):
             combo.clear()
             combo.addItem(everything, None)
             for value in values:
-                combo.addItem(value, value)
+                combo.addItem(action_words(value), value)
             if chosen is not None and combo.findData(chosen) < 0:
-                combo.addItem(chosen, chosen)
+                combo.addItem(action_words(chosen), chosen)
             combo.setCurrentIndex(max(combo.findData(chosen), 0) if chosen is not None else 0)
             combo.blockSignals(False)
 
@@ -207,7 +212,7 @@ class AuditScreen(Screen):
             combo.blockSignals(True)
             value = filters.get(key)
             if value is not None and combo.findData(value) < 0:
-                combo.addItem(str(value), value)
+                combo.addItem(action_words(str(value)), value)
             combo.setCurrentIndex(max(combo.findData(value), 0) if value else 0)
             combo.blockSignals(False)
         self.actor.setText(str(filters.get("actor", "")))
@@ -219,6 +224,17 @@ class AuditScreen(Screen):
     def focus_search(self) -> None:
         self.text.setFocus()
         self.text.selectAll()
+
+    def _set_default_dates(self, today: date) -> None:
+        """The default period ends on the clinic's date (its time zone), not this PC's."""
+        if self._dates_set or self.use_dates.isChecked():
+            return
+        self._dates_set = True
+        until = QDate(today.year, today.month, today.day)
+        for edit, value in ((self.since, until.addDays(-30)), (self.until, until)):
+            edit.blockSignals(True)
+            edit.setDate(value)
+            edit.blockSignals(False)
 
     def _dates_toggled(self, on: bool) -> None:
         self.since.setEnabled(on)
@@ -234,14 +250,16 @@ class AuditScreen(Screen):
             self.details.clear()
             return
         row = self.model.row_data(rows[0].row())
+        tz = self.model.context
         self.details.setPlainText(
             "\n".join(
                 [
-                    f"Event {row.id} at {fmt.local_time(row.at, self.model.context, seconds=True)} "
+                    f"Event {row.id} at {fmt.local_time(row.at, tz, seconds=True)} "
                     f"({row.at.isoformat()} UTC) by {row.actor}",
-                    f"{row.action} {row.entity} {row.entity_id}",
-                    f"Before: {_pretty(row.old_values)}",
-                    f"After:  {_pretty(row.new_values)}",
+                    f"{action_words(row.action)} {action_words(row.entity)} {row.entity_id}",
+                    f"Before: {values_words(row.old_values, tz) or 'nothing'}",
+                    f"After:  {values_words(row.new_values, tz) or 'nothing'}",
+                    f"Stored: {_pretty(row.old_values)} → {_pretty(row.new_values)}",
                     f"Hash:          {row.hash}",
                     f"Previous hash: {row.prev_hash}",
                 ]

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inventory.barcode import resembles_unit_code, scanned_kind
 from inventory.clock import local_date
 from inventory.errors import LedgerError
 from inventory.settings import clinic_tz
@@ -96,9 +97,11 @@ class ChairScreen(Screen):
         self.open_button = button(
             "Open session", "Open session", "Start the session (Enter)", "open-session", True
         )
-        self.open_button.clicked.connect(self.open_session)
+        self.open_button.clicked.connect(lambda _checked=False: self.open_session())
         for edit in (self.client, self.device):
             edit.returnPressed.connect(self.open_session)
+        for combo in (self.practitioner, self.area, self.depth):
+            combo.installEventFilter(self)  # Enter opens the session, as the button says
         self.resume = named(QComboBox(), "Open sessions", "Sessions that are still open")
         self.resume_button = button("Resume", "Resume session", "Continue the chosen open session")
         self.resume_button.clicked.connect(self._resume_chosen)
@@ -340,14 +343,54 @@ class ChairScreen(Screen):
         actor = self.ctx.actor
         return actor.role == "manager" or info.practitioner_id == actor.staff_id
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter on a closed drop-down of the form opens the session (its tooltip says so)."""
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            and watched in (self.practitioner, self.area, self.depth)
+        ):
+            self.open_session()
+            return True
+        return super().eventFilter(watched, event)
+
     # -- sessions
 
-    def open_session(self) -> None:
-        if self.ctx.locked or not self.open_button.isEnabled():
+    def open_session(self, *, confirmed: bool = False) -> None:
+        if self.ctx.locked or not self.open_button.isEnabled() or self._confirming is not None:
+            return
+        client = self.client.text().strip()
+        kind = scanned_kind(client)
+        if kind is not None:
+            # A scanner's burst ends in Enter: without this, the unit became the client.
+            self.client.clear()
+            self.verdict.show_refused(
+                "no_session",
+                f"That was {kind}, scanned into Client reference. Nothing was opened and "
+                "nothing was used. Open a session first: type the client's reference, check "
+                "the practitioner, press Enter; then scan the unit.",
+                "Open a session first",
+            )
+            QApplication.beep()
+            self.focus_scan()
+            return
+        if resembles_unit_code(client) and not confirmed:
+            self._confirm_client(client)
+            return
+        practitioner = self._chosen_practitioner()
+        if practitioner is None:
+            self.verdict.show_refused(
+                "no_practitioner",
+                "Choose who treats this client in Practitioner, then press Enter.",
+                "Choose the practitioner",
+            )
+            self.practitioner.setFocus()
             return
         values = {
             "client_ref": self.client.text(),
-            "practitioner": self.practitioner.currentData() or self.ctx.actor.name,
+            "practitioner": practitioner,
             "area": self.area.currentText(),
             "depth_mm": self.depth.currentText(),
             "device": self.device.text(),
@@ -360,6 +403,52 @@ class ChairScreen(Screen):
             self._open_failed,
             label="open session",
         )
+
+    def _chosen_practitioner(self) -> str | None:
+        """Who treats: picked from the staff list, or the signed-in practitioner; never a
+        default from the computer's login."""
+        picked = self.practitioner.currentData()
+        if isinstance(picked, str) and picked:
+            return picked
+        actor = self.ctx.actor
+        if actor.role == "practitioner" and actor.staff_id:
+            return actor.name
+        return None
+
+    def _confirm_client(self, client: str) -> None:
+        """A reference shaped like a unit code may be a mistyped scan: ask before opening."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Client reference")
+        box.setAccessibleName("Confirm client reference")
+        box.setText(
+            f"“{client}” looks like a unit code, not a client reference. Is it the client's "
+            "reference?"
+        )
+        box.setInformativeText("To use a unit, open the session first, then scan its label.")
+        yes = named(
+            box.addButton("&Yes, it is the client", QMessageBox.ButtonRole.AcceptRole),
+            "It is the client's reference",
+        )
+        no = named(
+            box.addButton("&No, change it", QMessageBox.ButtonRole.RejectRole),
+            "Change the client reference",
+        )
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def decided() -> None:
+            self._confirming = None
+            if box.clickedButton() is yes:
+                self.open_session(confirmed=True)
+            else:
+                self.client.setFocus(Qt.FocusReason.OtherFocusReason)
+                self.client.selectAll()
+
+        box.finished.connect(decided)
+        self._confirming = box
+        box.open()
 
     def _opened(self, info: SessionInfo) -> None:
         self.open_button.setEnabled(True)
@@ -517,7 +606,9 @@ class ChairScreen(Screen):
             self._confirm_deeper(error.message, session_id, text)
             return
         if isinstance(error, ScanRefused):
-            self.verdict.show_refused(error.code, error.message)
+            recalled = error.code == "already_used" and "recalled by notice" in error.message
+            headline = "Do not use: already used, and recalled" if recalled else ""
+            self.verdict.show_refused(error.code, error.message, headline)
             QApplication.beep()
         elif isinstance(error, LedgerError):
             self.verdict.show_refused(error.code, error.message)

@@ -7,6 +7,7 @@ products, receive a delivery, add the staff), each with a button to the screen f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from inventory.access import Actor
+from inventory.text import counted
 from sterility import dashboard
-from sterility.dashboard import Dashboard, RefusalLine, SessionLine, StockLine
+from sterility.dashboard import Dashboard, RecallLine, RefusalLine, SessionLine, StockLine
+from sterility.recall_contacts import affected_clients
 from ui import fmt, style
 from ui.access import permit
 from ui.context import AppContext
@@ -32,9 +35,43 @@ from ui.models.rows import Col, RowsModel
 from ui.models.sessions import today_columns
 from ui.screens.base import Screen
 from ui.verdict import headline_for
-from ui.widgets import button, fit_columns, hint, named, restyle, section, table, title
+from ui.widgets import (
+    ResultLabel,
+    button,
+    fit_columns,
+    hint,
+    named,
+    restyle,
+    section,
+    table,
+    title,
+)
 
 REFRESH_MS = 60_000
+
+
+@dataclass(frozen=True)
+class RecallToContact:
+    """An open recall whose recalled units were used: clients still to be told."""
+
+    recall: RecallLine
+    clients: int
+    to_contact: int
+
+
+def recalls_to_contact(conn: Any, lines: list[RecallLine]) -> list[RecallToContact]:
+    """Open recalls that reached clients, with how many are not yet reached.
+
+    Counting needs no data key: each affected client is one blind index, told or not.
+    """
+    found = []
+    for line in lines:
+        if not line.uses:
+            continue
+        clients = affected_clients(conn, line.id)
+        waiting = sum(1 for client in clients if not client.contacted)
+        found.append(RecallToContact(line, len(clients), waiting))
+    return found
 
 
 class Card(QPushButton):
@@ -113,9 +150,8 @@ class FirstSteps(QFrame):
         layout.addWidget(section("Getting started: what to do first"))
         for key, heading, text, label, screen, filters, _can in FIRST_STEPS:
             row = QHBoxLayout()
-            words = QLabel(f"<b>{heading}</b><br>{text}")
+            words = ResultLabel(f"<b>{heading}</b><br>{text}", heading, quiet=True)
             words.setWordWrap(True)
-            words.setAccessibleName(heading)
             self.labels[key] = words
             action = button(label, label, text)
             action.clicked.connect(
@@ -218,6 +254,35 @@ class DashboardScreen(Screen):
         self.refusals.activated.connect(self._open_refusal)
         fit_columns(self.refusals, 1)
 
+        self.contacts: list[RecallToContact] = []
+        self.contacts_model = RowsModel(
+            [
+                Col("Recall", lambda r: r.recall.reference),
+                Col(
+                    "Product",
+                    lambda r: r.recall.product,
+                    tooltip=lambda r: f"{r.recall.product}, lots {', '.join(r.recall.lots)}"
+                    if r.recall.lots
+                    else r.recall.product,
+                ),
+                Col("Used", lambda r: r.recall.uses, fmt.count, right=True),
+                Col(
+                    "Clients to contact",
+                    lambda r: f"{r.to_contact} of {r.clients}",
+                    right=True,
+                    colour=lambda r: style.REFUSED_RED if r.to_contact else style.OK_GREEN,
+                ),
+            ],
+            self,
+        )
+        self.recall_contacts = table(self.contacts_model, "Recalls with clients to contact")
+        self.recall_contacts.activated.connect(self._open_recall)
+        fit_columns(self.recall_contacts, 1)
+        self.contacts_caption = section("Open recalls: used units, clients to contact")
+        self.contacts_note = hint("", "Clients to contact summary")
+        for widget in (self.contacts_caption, self.contacts_note, self.recall_contacts):
+            widget.hide()
+
         stock_head = QHBoxLayout()
         stock_head.addWidget(section("Stock on hand by needle length and product"))
         stock_head.addStretch(1)
@@ -230,6 +295,9 @@ class DashboardScreen(Screen):
         right.addWidget(self.sessions, 1)
         right.addWidget(section("Recent refusals at the chair"))
         right.addWidget(self.refusals, 1)
+        right.addWidget(self.contacts_caption)
+        right.addWidget(self.contacts_note)
+        right.addWidget(self.recall_contacts, 1)
         lists = QHBoxLayout()
         lists.addLayout(left, 1)
         lists.addLayout(right, 1)
@@ -254,9 +322,10 @@ class DashboardScreen(Screen):
     def activated(self) -> None:
         db, keys = self.ctx.db, self.ctx.actor.keys
 
-        def read() -> Dashboard:
+        def read() -> tuple[Dashboard, list[RecallToContact]]:
             with db.read() as conn:
-                return dashboard.load(conn, db.now(conn), keys=keys)
+                data = dashboard.load(conn, db.now(conn), keys=keys)
+                return data, recalls_to_contact(conn, data.open_recalls)
 
         self.run(read, self._show, label="dashboard")
 
@@ -272,8 +341,10 @@ class DashboardScreen(Screen):
 
         return zone(self.data.timezone) if self.data else None
 
-    def _show(self, data: Dashboard) -> None:
+    def _show(self, loaded: tuple[Dashboard, list[RecallToContact]]) -> None:
+        data, self.contacts = loaded
         self.data = data
+        self._show_contacts()
         self.as_of.setText(
             f"As of {fmt.local_time(data.now, self._tz())}, clinic time ({data.timezone}). "
             "Click a figure to see the list behind it."
@@ -302,6 +373,25 @@ class DashboardScreen(Screen):
         self._show_stock()
         self.sessions_model.set_rows(data.sessions_today)
         self.refusals_model.set_rows(data.refusals_recent)
+
+    def _show_contacts(self) -> None:
+        """Open recalls whose units were used: the clients still to tell, until all are."""
+        rows = self.contacts
+        for widget in (self.contacts_caption, self.contacts_note, self.recall_contacts):
+            widget.setVisible(bool(rows))
+        self.contacts_model.set_rows(rows)
+        waiting = sum(r.to_contact for r in rows)
+        recalls = counted(len([r for r in rows if r.to_contact]), "open recall")
+        self.contacts_note.setText(
+            f"{counted(waiting, 'client')} of {recalls} still to contact. "
+            "Open a recall to record each call, text or letter."
+            if waiting
+            else "Every client treated with a recalled unit has been reached."
+        )
+
+    def _open_recall(self, index: QModelIndex) -> None:
+        line: RecallToContact = self.contacts_model.row(index.row())
+        self.navigate.emit("recalls", {"recall": line.recall.id})
 
     def _show_stock(self) -> None:
         if self.data is None:
@@ -341,4 +431,4 @@ class DashboardScreen(Screen):
         return self.sessions_model.rows()
 
     def table_views(self) -> list[QTableView]:
-        return [self.stock, self.sessions, self.refusals]
+        return [self.stock, self.sessions, self.refusals, self.recall_contacts]

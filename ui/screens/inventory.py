@@ -33,6 +33,7 @@ from inventory.catalog import ProductInfo
 from inventory.errors import LedgerError
 from inventory.models import UNIT_STATUSES
 from inventory.stock import EXPIRY_WINDOWS
+from inventory.text import counted
 from reports.labels import LabelSheet, write_unit_labels
 from sterility import holds
 from ui import desktop, fmt
@@ -112,6 +113,8 @@ class InventoryScreen(Screen):
         self.status.addItem("All statuses", None)
         for status in UNIT_STATUSES:
             self.status.addItem(fmt.status(status), status)
+        # Opens on what is on the shelf: used units outnumber it within weeks.
+        self.status.setCurrentIndex(self.status.findData("in_stock"))
         self.expiry = named(QComboBox(), "Expiry filter")
         for key, text in EXPIRY_WINDOWS.items():
             self.expiry.addItem(text, key or None)
@@ -411,7 +414,9 @@ class InventoryScreen(Screen):
 
     def _labels_written(self, sheet: LabelSheet) -> None:
         set_message(
-            self.result, f"Labels for {sheet.labels} units saved to {sheet.path}.", "success"
+            self.result,
+            f"Labels for {counted(sheet.labels, 'unit')} saved to {sheet.path}.",
+            "success",
         )
         desktop.open_path(sheet.path)
 

@@ -29,6 +29,7 @@ from inventory import catalog, receiving
 from inventory.barcode import Scan, parse_for_receiving
 from inventory.catalog import ProductInfo
 from inventory.errors import BarcodeUnreadable
+from inventory.text import counted
 from reports.labels import LabelSheet, write_unit_labels
 from ui import desktop, fmt, style
 from ui.access import permit, who_can
@@ -38,6 +39,8 @@ from ui.models.rows import Col, RowsModel
 from ui.scan_field import GS, SHOWN_SEPARATOR, ScanField
 from ui.screens.base import Screen
 from ui.widgets import (
+    ResultLabel,
+    breakable,
     button,
     fit_columns,
     hint,
@@ -79,7 +82,6 @@ class ReceiveScreen(Screen):
         self.boxes: list[PendingBox] = []
         self.receipt: receiving.ReceiptResult | None = None
         self.labels_path: Path | None = None
-        self._numbers = 0
         self._checks = 0  # the latest preview asked for; older answers are dropped
         self._dialog: ProductDialog | None = None
 
@@ -110,8 +112,9 @@ class ReceiveScreen(Screen):
             ("production", "Production date"),
             ("serial", "Serial"),
             ("units", "Units in box"),
+            ("creates", "Will create"),
         ):
-            label = named(QLabel("—"), f"Parsed {text.lower()}")
+            label = ResultLabel("—", f"Parsed {text.lower()}")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
             if key not in ("scanned", "product"):
@@ -248,17 +251,17 @@ class ReceiveScreen(Screen):
 
     def add_scan(self, text: str) -> None:
         """Parse at once (no database needed), show the fields, then check in the ledger."""
-        self.parsed["scanned"].setText(text.replace(GS, SHOWN_SEPARATOR))
+        self.parsed["scanned"].setText(breakable(text.replace(GS, SHOWN_SEPARATOR)))
         try:
             scan = parse_for_receiving(text)
         except BarcodeUnreadable as error:
-            for key in ("gtin", "product", "lot", "expiry", "production", "serial", "units"):
-                self.parsed[key].setText("—")
+            for key, label in self.parsed.items():
+                if key != "scanned":
+                    label.setText("—")
             set_message(self.scan_problem, "Not added. " + error.message, "problem")
             return
         set_message(self.scan_problem, "")
-        self._numbers += 1
-        box = PendingBox(self._numbers, text, scan)
+        box = PendingBox(len(self.boxes) + 1, text, scan)
         self.boxes.append(box)
         self._show_parsed(box)
         self._recheck()
@@ -289,8 +292,9 @@ class ReceiveScreen(Screen):
         self.parsed["lot"].setText(scan.lot or "—")
         self.parsed["expiry"].setText(fmt.day(scan.expiry) or "—")
         self.parsed["production"].setText(fmt.day(scan.production) or "—")
-        self.parsed["serial"].setText(scan.serial or "none (unit labels will be printed)")
+        self.parsed["serial"].setText(_serial_words(box))
         self.parsed["units"].setText(str(box.units) if box.units else "—")
+        self.parsed["creates"].setText(_units_words(box, self.units.value() or None))
 
     def _checked(
         self, asked: int, boxes: list[PendingBox], checks: list[receiving.BoxCheck]
@@ -311,12 +315,18 @@ class ReceiveScreen(Screen):
 
     def _refresh_lines(self) -> None:
         current = self.table.currentIndex().row()
+        for number, box in enumerate(self.boxes, 1):
+            box.number = number  # the list's own rows: a refused or removed scan leaves no gap
         self.model.set_rows(self.boxes)
         if 0 <= current < len(self.boxes):
             self.table.selectRow(current)
         units = sum(b.units or 0 for b in self.boxes)
         problems = sum(1 for b in self.boxes if b.check is not None and self.problem(b))
-        text = f"{len(self.boxes)} boxes, {units} units" if self.boxes else ""
+        text = (
+            f"{counted(len(self.boxes), 'box', 'boxes')}, {counted(units, 'unit')}"
+            if self.boxes
+            else ""
+        )
         if problems:
             text += f"; {problems} to fix before receiving"
         self.summary.setText(text)
@@ -338,7 +348,9 @@ class ReceiveScreen(Screen):
         actor = self.ctx.actor
         ready = bool(self.boxes) and not any(self.problem(b) for b in self.boxes)
         permit(self.receive_button, actor, "receive", ready)
-        self.receive_button.setText(f"Receive {len(self.boxes)} boxes" if self.boxes else "Receive")
+        self.receive_button.setText(
+            f"Receive {counted(len(self.boxes), 'box', 'boxes')}" if self.boxes else "Receive"
+        )
         self.remove_button.setEnabled(bool(self.boxes))
         self.clear_button.setEnabled(bool(self.boxes))
         permit(self.add_product_button, actor, "catalogue", self._unknown_box() is not None)
@@ -414,7 +426,7 @@ class ReceiveScreen(Screen):
 
     def _received(self, result: receiving.ReceiptResult) -> None:
         self.receipt = result
-        lines = [f"Receipt {result.receipt_id} saved: {result.units} units."]
+        lines = [f"Receipt {result.receipt_id} saved: {counted(result.units, 'unit')}."]
         for line in result.lines:
             codes = line.unit_codes
             span = codes[0] if len(codes) == 1 else f"{codes[0]} to {codes[-1]}"
@@ -460,7 +472,8 @@ class ReceiveScreen(Screen):
         self.labels_path = sheet.path
         set_message(
             self.result,
-            self.result.text() + f"\nLabels for {sheet.labels} units saved to {sheet.path}.",
+            self.result.text()
+            + f"\nLabels for {counted(sheet.labels, 'unit')} saved to {sheet.path}.",
             "success",
         )
         desktop.open_path(sheet.path)
@@ -468,6 +481,36 @@ class ReceiveScreen(Screen):
     def _labels_failed(self, error: BaseException) -> None:
         self.labels_button.setEnabled(True)
         self.show_error(error)
+
+
+def _serial_words(box: PendingBox) -> str:
+    """Whose serial it is, once the catalogue has said whether the scan is a box."""
+    serial, check = box.scan.serial, box.check
+    if serial is None:
+        return "none (unit labels will be printed)"
+    if check is None or check.product is None:
+        return serial
+    if receiving.is_box(box.scan, check.product):
+        return f"{serial} (the box's serial; its units get unit labels)"
+    return f"{serial} (the unit's own serial)"
+
+
+def _units_words(box: PendingBox, override: int | None) -> str:
+    """What receiving will create from this scan, said before anything is saved."""
+    check = box.check
+    if check is None or not check.units:
+        return "—"
+    if check.product is None:
+        return str(check.units)
+    if receiving.is_box(box.scan, check.product):
+        if override is not None:
+            source = "the units per box typed above"
+        elif box.scan.count is not None:
+            source = "the barcode's count"
+        else:
+            source = f"the catalogue: {check.product.units_per_pack} per pack"
+        return f"{counted(check.units, 'unit')} will be created ({source})"
+    return "1 unit will be created"
 
 
 def _unknown(box: PendingBox) -> bool:

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QTabWidget,
     QVBoxLayout,
@@ -42,13 +41,16 @@ from ui.context import AppContext
 from ui.ledger_choice import LedgerChoiceDialog
 from ui.models.reorder import ReorderModel
 from ui.prefs import FUNCTION_KEYS, SCANNER_METHODS
-from ui.scan_field import GS, SHOWN_SEPARATOR, ScanField
+from ui.scan_field import GS, METHOD_WORDS, SHOWN_SEPARATOR, ScanField
 from ui.screens.base import Screen
 from ui.screens.staff import StaffSection
 from ui.widgets import (
+    ResultLabel,
     button,
+    fit_columns,
     hint,
     message,
+    name_drop_down,
     named,
     panel,
     section,
@@ -78,6 +80,7 @@ class SettingsScreen(Screen):
             QComboBox(), "Time zone", "Expiry is checked against this zone's date"
         )
         self.timezone.setEditable(True)
+        name_drop_down(self.timezone)  # its typing box is what a screen reader reads
         zones = sorted(zoneinfo.available_timezones())
         self.timezone.addItems(zones)
         completer = QCompleter(zones, self.timezone)
@@ -115,15 +118,11 @@ class SettingsScreen(Screen):
             | self.reorder.EditTrigger.EditKeyPressed
             | self.reorder.EditTrigger.AnyKeyPressed
         )
-        header = self.reorder.horizontalHeader()
-        header.setSectionResizeMode(0, header.ResizeMode.Stretch)
-        for column in range(1, 5):
-            header.setSectionResizeMode(column, header.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(False)
+        fit_columns(self.reorder, 0)  # the product's name keeps a readable width at 1024
         self.reorder_result = message("Reorder result")
 
         # -- where the ledger lives (this PC's workstation file)
-        self.location = named(QLabel(), "Ledger location")
+        self.location = ResultLabel("", "Ledger location")
         self.location.setWordWrap(True)
         self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.location_note = hint("", "Ledger location note")
@@ -419,11 +418,23 @@ class SettingsScreen(Screen):
         self.ctx.prefs.set_scanner(method, self.fkey.currentText())
 
     def _tried(self, text: str) -> None:
+        """Judge the separator that arrived, not only whether something parsed: a scan
+        with its separator typed as "0029" can still parse, into the wrong lot."""
         shown = text.replace(GS, SHOWN_SEPARATOR)
+        methods = self.try_scan.last_methods
         try:
             scan = parse_scan(text)
         except BarcodeUnreadable as error:
-            set_message(self.try_result, f"Read “{shown}”: {error.message}", "problem")
+            advice = ""
+            if error.code == "separator_as_digits" or "digits 0029" in error.message:
+                advice = (
+                    " The scanner's separator arrived as the digits 0029, without Alt held: "
+                    "set the scanner to send Ctrl+] (ASCII 29), the most reliable way, and "
+                    "choose that above."
+                )
+            set_message(
+                self.try_result, f"Read “{shown}”: {error.message}{advice}", "problem"
+            )
             return
         if scan.unit_code:
             what = f"a Sterile Ledger unit label, unit {scan.unit_code}"
@@ -436,11 +447,40 @@ class SettingsScreen(Screen):
             if scan.serial:
                 parts.append(f"serial {scan.serial}")
             what = ", ".join(parts)
-        set_message(self.try_result, f"Read “{shown}”: {what}. The scanner works.", "success")
+        verdict, kind = separator_verdict(methods, self.ctx.prefs.scanner_method)
+        set_message(self.try_result, f"Read “{shown}”: {what}. {verdict}", kind)
 
     def _forget_layout(self) -> None:
         self.ctx.prefs.forget_layout()
         set_message(self.try_result, "The window layout will start afresh next time.")
+
+
+def separator_verdict(methods: list[str], setting: str) -> tuple[str, str]:
+    """What "Try it" says of the separators that arrived, and how it reads (message kind).
+
+    No separator is fine only for a barcode whose lot or serial is its last field, so
+    it is not called a working scanner; a separator that arrived another way than the
+    setting works here but is said, so the setting can match the scanner.
+    """
+    if not methods:
+        return (
+            "No group separator arrived, so the separator was not tested. Scan a box whose "
+            "barcode has both a lot and a serial, or a lot before the expiry, to test it.",
+            "",
+        )
+    ways = sorted(set(methods), key=methods.index)
+    words = " and ".join(METHOD_WORDS.get(m, m) for m in ways)
+    count = "The separator" if len(methods) == 1 else f"All {len(methods)} separators"
+    arrived = f"{count} arrived as {words}."
+    expected = {"ctrl": {"ctrl", "ascii29"}, "fkey": {"fkey"}, "alt0029": {"alt0029"}}
+    if set(ways) <= expected.get(setting, set()):
+        return f"The scanner works. {arrived}", "success"
+    setting_words = SCANNER_METHODS.get(setting, setting)
+    return (
+        f"{arrived} The setting here is “{setting_words}”: it was read right, but choose "
+        "the setting that matches the scanner so every workstation reads it the same way.",
+        "",
+    )
 
 
 def _safe_url(url: str) -> str:
