@@ -30,8 +30,11 @@ soak: $(STAMP) system-deps
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# One table on a generated chain ledger (1,000,000 units, 500,000 sessions by default);
+# a quick run: make bench BENCH_ARGS="--scale 50000,25000 --reps 2". Each bench_*.py also runs alone.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 # Every screen with demo data, as PNG files (offscreen): screenshots/1280x800 (a small
 # laptop), screenshots/1024x768 (an old front-desk monitor) and screenshots/scale-150

@@ -43,13 +43,17 @@ def _ts(at: datetime) -> str:
 
 def build_db(path: Path, uses: int) -> None:
     """A migrated ledger, then products, lots, units, sessions and uses by executemany."""
+    from common import bench_setup
+
     from inventory import settings
     from inventory.ledger import open_ledger
 
     db = open_ledger(f"sqlite:///{path}")
-    settings.set_value(db, "clinic_name", "Benchmark Skin Clinic", by="bench")
-    settings.set_value(db, "licence_number", "BENCH-1", by="bench")
-    settings.set_value(db, "timezone", "Australia/Sydney", by="bench")
+    # Settings and exports need a signed-in manager (an Actor), not a name.
+    by = bench_setup(db).actor
+    settings.set_value(db, "clinic_name", "Benchmark Skin Clinic", by=by)
+    settings.set_value(db, "licence_number", "BENCH-1", by=by)
+    settings.set_value(db, "timezone", "Australia/Sydney", by=by)
     db.dispose()
     rng = random.Random(1)
     con = sqlite3.connect(path)
@@ -72,14 +76,28 @@ def build_db(path: Path, uses: int) -> None:
         )
         for i, mm in enumerate([0.25, 0.5, 1.0, 1.5, 2.0])
     ]
-    con.executemany("INSERT INTO product VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", products)
+    # Named columns: the tables have grown columns since (received_by_id...).
+    con.executemany(
+        "INSERT INTO product (id, gtin, maker, name, kind, needle_count, needle_config, "
+        "needle_length_um, sterilization, units_per_pack, reorder_level, created_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        products,
+    )
     lots = [
         (p * 10 + k, p, f"L{p}{k:04d}", "2027-06-30", None, now)
         for p in range(1, 6)
         for k in range(10)
     ]
-    con.executemany("INSERT INTO lot VALUES (?,?,?,?,?,?)", lots)
-    con.execute("INSERT INTO receipt VALUES (1, 'MedSupply', 'INV-1', 'bench', ?)", (now,))
+    con.executemany(
+        "INSERT INTO lot (id, product_id, lot_number, expiry, production, created_at) "
+        "VALUES (?,?,?,?,?,?)",
+        lots,
+    )
+    con.execute(
+        "INSERT INTO receipt (id, supplier, invoice, received_by, received_at) "
+        "VALUES (1, 'MedSupply', 'INV-1', 'bench', ?)",
+        (now,),
+    )
     sessions = uses // 2
     con.executemany(
         "INSERT INTO treatment_session (id, client_ref, practitioner, area, planned_depth_um,"
@@ -133,16 +151,21 @@ def build_db(path: Path, uses: int) -> None:
 # --- the measured work: each runs alone in a subprocess --------------------------------
 
 
-OPENED: dict[str, object] = {}  # the ledger, opened before the clock starts
+OPENED: dict[str, object] = {}  # the ledger and its signed-in manager, before the clock starts
+# The period and the account, overridable so benchmarks/run_all.py can measure its own ledger.
+PERIOD = (
+    date.fromisoformat(os.environ.get("BENCH_START", "2026-01-01")),
+    date.fromisoformat(os.environ.get("BENCH_END", "2027-12-31")),
+)
+USER = os.environ.get("BENCH_USER", "Bench Manager")
+PASSWORD = os.environ.get("BENCH_PASSWORD", "bench password")
 
 
 def app_pdf(db_path: Path, out: Path) -> dict[str, object]:
     from reports.export import export_compliance
 
     db = OPENED["db"]
-    result = export_compliance(
-        db, date(2026, 1, 1), date(2027, 12, 31), pdf=out / "app.pdf", csv=None, by="bench"
-    )
+    result = export_compliance(db, *PERIOD, pdf=out / "app.pdf", csv=None, by=OPENED["by"])
     return {"rows": result.counts["uses"]}
 
 
@@ -150,9 +173,7 @@ def app_csv(db_path: Path, out: Path) -> dict[str, object]:
     from reports.export import export_compliance
 
     db = OPENED["db"]
-    result = export_compliance(
-        db, date(2026, 1, 1), date(2027, 12, 31), pdf=None, csv=out / "csv", by="bench"
-    )
+    result = export_compliance(db, *PERIOD, pdf=None, csv=out / "csv", by=OPENED["by"])
     return {"rows": result.counts["uses"]}
 
 
@@ -174,7 +195,7 @@ ORDER BY uu.used_at, uu.id
 
 def _rows(db_path: Path):
     con = sqlite3.connect(db_path)
-    cur = con.execute(USES_SQL, {"start": "2000-01-01", "end": "2100-01-01"})
+    cur = con.execute(USES_SQL, {"start": PERIOD[0].isoformat(), "end": PERIOD[1].isoformat()})
     while batch := cur.fetchmany(2000):
         yield from batch
     con.close()
@@ -229,7 +250,7 @@ def bare_csv_same_sql(db_path: Path, out: Path) -> dict[str, object]:
     )
     sql = Sql("sqlite", zone)
     sql.lengths = {250: "0.25", 500: "0.5", 1000: "1.0", 1500: "1.5", 2000: "2.0", 2500: "2.5"}
-    query = compliance_sections(sql, period, None)[0].sql
+    query = compliance_sections(sql, period, None, [])[0].sql  # the uses section
     cursor = con.execute(query, period.params("sqlite"))
     with (out / "same.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -354,9 +375,19 @@ def bare_platypus(db_path: Path, out: Path) -> dict[str, object]:
     return {}
 
 
+def app_usage(db_path: Path, out: Path) -> dict[str, object]:
+    """The usage report (PDF and CSV) of the period: no bare equivalent."""
+    from reports.export import export_usage
+
+    result = export_usage(
+        OPENED["db"], *PERIOD, pdf=out / "usage.pdf", csv=out / "usage", by=OPENED["by"]
+    )
+    return {"rows": sum(result.counts.values())}
+
+
 MEASURES = {
     f.__name__: f
-    for f in (app_pdf, app_csv, bare_canvas, bare_platypus, bare_csv, bare_csv_same_sql)
+    for f in (app_pdf, app_csv, app_usage, bare_canvas, bare_platypus, bare_csv, bare_csv_same_sql)
 }
 
 
@@ -382,6 +413,7 @@ def _child(name: str, db_path: Path, out: Path) -> None:
     imports = {
         "app_pdf": ("reports.export", "reports.compliance", "reports.usage"),
         "app_csv": ("reports.export", "reports.compliance", "reports.usage"),
+        "app_usage": ("reports.export", "reports.compliance", "reports.usage"),
         "bare_csv_same_sql": ("reports.compliance",),
     }
     for module in imports.get(name, ()):
@@ -389,9 +421,11 @@ def _child(name: str, db_path: Path, out: Path) -> None:
     if name.startswith("app_"):
         import pyhanko.sign.signers  # noqa: F401 - imported on first signing otherwise
 
+        from inventory import staff
         from inventory.ledger import open_ledger
 
-        OPENED["db"] = open_ledger(f"sqlite:///{db_path}")  # schema check: startup, not report
+        db = OPENED["db"] = open_ledger(f"sqlite:///{db_path}")  # startup, not report
+        OPENED["by"] = staff.sign_in(db, USER, PASSWORD, record=False).actor
     import reportlab.pdfgen.canvas  # noqa: F401 - same for every PDF way
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -418,7 +452,8 @@ def main() -> None:
         started = time.perf_counter()
         build_db(db_path, args.uses)
         print(f"{args.uses:,} uses inserted in {time.perf_counter() - started:.1f} s")
-        names = [n for n in MEASURES if not (args.skip_platypus and n == "bare_platypus")]
+        names = [n for n in MEASURES
+                 if n != "app_usage" and not (args.skip_platypus and n == "bare_platypus")]
         measure("app_csv", db_path, home)  # warm-up: creates the signing key and secret
         results = {name: measure(name, db_path, home) for name in names}
     print(f"\n{'way':<18}{'seconds':>9}{'work MB':>9}{'proc MB':>9}{'ratio':>8}  note")

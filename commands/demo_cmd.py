@@ -150,6 +150,9 @@ AREAS = [
 def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="fill an empty ledger with a realistic demo clinic")
     demo.add_argument("--seed", type=whole, default=7)
+    # A clinic chain's five years at benchmark scale (benchmarks/chain_ledger.py).
+    demo.add_argument("--units", type=whole, help="generate a chain's ledger with this many units")
+    demo.add_argument("--sessions", type=whole, help="and this many treatment sessions")
     add_json_flag(demo)
     demo.set_defaults(handler=_demo, sign_in=False)  # it makes the demo clinic's staff
 
@@ -168,11 +171,37 @@ def _demo(args: argparse.Namespace, ctx: Context) -> int:
                 "--db at a new file.",
                 code="not_empty",
             )
+    if args.units is not None or args.sessions is not None:
+        return _chain(args, ctx)
     cast = make_staff(db)
     summary = fill(db, cast, seed=args.seed)
+    _emit(ctx, summary, STAFF, cast.recovery_code, cast.verification_key)
+    return 0
+
+
+def _chain(args: argparse.Namespace, ctx: Context) -> int:
+    """A chain's ledger, bulk-generated: the benchmarks' database (benchmarks/)."""
+    from benchmarks.chain_ledger import STAFF as CHAIN_STAFF
+    from benchmarks.chain_ledger import generate
+
+    units = args.units if args.units is not None else 2 * (args.sessions or 0)
+    sessions = args.sessions if args.sessions is not None else units // 2
+    summary, key, code = generate(ctx.db, units=units, sessions=sessions, seed=args.seed)
+    _emit(ctx, summary, CHAIN_STAFF, code, key)
+    return 0
+
+
+def _emit(
+    ctx: Context,
+    summary: dict[str, int],
+    roster: list[tuple[str, str, str | None]],
+    recovery_code: str,
+    verification_key: str,
+) -> None:
+    """What the demo made, and the people and keys to try it with."""
     people = [
         {"name": name, "role": role, "password": DEMO_PASSWORD, "max_depth_mm": depth}
-        for name, role, depth in STAFF
+        for name, role, depth in roster
     ]
     staff_lines = "\n".join(
         f"  {p['name']} ({p['role']}"
@@ -184,8 +213,8 @@ def _demo(args: argparse.Namespace, ctx: Context) -> int:
         summary
         | {
             "staff": people,
-            "recovery_code": cast.recovery_code,
-            "verification_key": cast.verification_key,
+            "recovery_code": recovery_code,
+            "verification_key": verification_key,
         },
         "Demo clinic ready: "
         + ", ".join(f"{v} {k}" for k, v in summary.items())
@@ -193,9 +222,8 @@ def _demo(args: argparse.Namespace, ctx: Context) -> int:
         "accounts need at least 8 characters):\n"
         + staff_lines
         + "\nThe demo ledger's verification key (checks the audit trail's seals: "
-        f"audit verify --key KEY):\n  {cast.verification_key}",
+        f"audit verify --key KEY):\n  {verification_key}",
     )
-    return 0
 
 
 def story_span(today: date | None, months: int) -> tuple[datetime, datetime]:
