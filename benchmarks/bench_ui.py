@@ -14,6 +14,7 @@ it and the widgets show it), not the time of the SQL alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sqlite3
@@ -269,11 +270,23 @@ def in_stock_codes(path: Path, count: int) -> list[str]:
 
 def measure_window(url: str, path: Path, scratch: Path, scans: int) -> dict[str, object]:
     """In one process: the inventory table, a lot filter, scrolling, and chair scans."""
+    from ui import capture
+
+    _app, db, window, _signing_in = _open(url, scratch)
+    try:
+        return _drive(window, db, path, scans)
+    finally:  # a timed-out figure must not leave the worker threads running at exit
+        with contextlib.suppress(TimeoutError):
+            capture.spin_until(lambda: window.ctx.worker.idle, timeout=30)  # type: ignore[attr-defined]
+        window.close()  # type: ignore[attr-defined]
+        db.dispose()  # type: ignore[attr-defined]
+
+
+def _drive(window: object, db: object, path: Path, scans: int) -> dict[str, object]:
     from sterility import sessions
     from sterility.chair import use_unit
     from ui import capture
 
-    _app, db, window, _signing_in = _open(url, scratch)
     worker = window.ctx.worker  # type: ignore[attr-defined]
     actor = window.ctx.actor  # type: ignore[attr-defined]
     capture.spin_until(lambda: worker.idle)
@@ -295,6 +308,9 @@ def measure_window(url: str, path: Path, scratch: Path, scans: int) -> dict[str,
         "SELECT lot_number FROM lot ORDER BY id LIMIT 1 OFFSET ?", (min(777, lots - 1),)
     ).fetchone()[0]
     con.close()
+    # A lot looked up by number is looked at whole: every status, not only what is in stock.
+    capture.find(inventory, "Status filter").setCurrentIndex(0)  # applied with the lot
+    capture.spin_until(lambda: not model.loading)
     capture.type_text(inventory.lot, lot)
     start = time.perf_counter()
     capture.press_enter(inventory.lot)
@@ -308,7 +324,9 @@ def measure_window(url: str, path: Path, scratch: Path, scans: int) -> dict[str,
 
     inventory.lot.clear()
     capture.press_enter(inventory.lot)
-    capture.spin_until(lambda: not model.filters and model.rowCount() and not model.loading)
+    capture.spin_until(  # the screen's own filter (in stock) stays: only the lot is cleared
+        lambda: "lot_contains" not in model.filters and model.rowCount() and not model.loading
+    )
     start = time.perf_counter()
     for _ in range(25):  # 25 more pages, as a person dragging the scroll bar down
         model.fetchMore()
@@ -342,8 +360,6 @@ def measure_window(url: str, path: Path, scratch: Path, scans: int) -> dict[str,
         use_unit(db, bare_session.id, code, by=actor)  # type: ignore[arg-type]
         bare.append(time.perf_counter() - start)
     figures["chair: use_unit alone (no window)"] = bare
-    window.close()  # type: ignore[attr-defined]
-    db.dispose()  # type: ignore[attr-defined]
     return figures
 
 
