@@ -25,6 +25,7 @@ from sqlalchemy import Connection, text
 
 from inventory.catalog import mm_text
 from reports.cells import RISKY, neutral, sql_neutral
+from sterility import refusals
 
 BATCH = 2000
 Row = tuple[Any, ...]
@@ -288,27 +289,7 @@ def mm_of(um: Any) -> str:
 
 # --- words for stored codes (mirroring sterility.errors and ui.verdict) ---------------
 
-REASON_WORDS = {
-    "already_used": "already used",
-    "already_in_this_session": "already recorded in this session",
-    "expired": "lot expired",
-    "recalled": "lot or unit recalled",
-    "quarantined": "unit in quarantine",
-    "wasted": "unit discarded as waste",
-    "returned": "unit returned to the supplier",
-    "unknown_code": "unknown unit code",
-    "unreadable": "label could not be read",
-    "not_a_unit": "not a unit label",
-    "session_closed": "session already closed",
-    "no_session": "no such session",
-    "deeper_than_planned": "needles deeper than planned",
-    "label_mismatch": "label does not match what was received",
-    "not_your_session": "another practitioner's session",
-    "beyond_scope": "beyond the practitioner's scope of practice",
-    "unit_busy": "unit busy at another workstation",
-    "refused": "refused",
-}
-"""Each refusal reason (sterility.errors.REFUSALS) as an inspector reads it."""
+REASON_WORDS = refusals.REASON_WORDS  # one home: sterility.refusals
 
 KIND_WORDS = {"pen_cartridge": "pen cartridge", "roller": "roller"}
 STERILIZATION_WORDS = {
@@ -326,8 +307,7 @@ STATUS_WORDS = {
 }
 
 
-def reason_words(code: str) -> str:
-    return REASON_WORDS.get(code, code.replace("_", " "))
+reason_words = refusals.reason_words
 
 
 # --- small queries the compliance report needs beside its sections -------------------

@@ -20,6 +20,7 @@ from sterility.models import Refusal, TreatmentSession
 # Each refusal reason (sterility.errors.REFUSALS) in words, for lists and reports.
 REASON_WORDS = {
     "already_used": "already used",
+    "already_in_this_session": "already recorded in this session",
     "expired": "lot expired",
     "recalled": "lot or unit recalled",
     "quarantined": "unit in quarantine",

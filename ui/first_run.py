@@ -45,24 +45,10 @@ from ui.errors import show_unexpected
 from ui.icons import icon
 from ui.key_sheet import KeySheet, ask_and_print, two_lines
 from ui.qr import qr_pixmap
-from ui.widgets import button, hint, message, named, panel, section, set_message
+from ui.widgets import button, hint, message, named, panel, prose, section, set_message, title
 from ui.worker import Worker
 
 log = logging.getLogger("sterile_ledger.ui")
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("screenTitle")
-    label.setAccessibleName(text)
-    label.setWordWrap(True)
-    return label
-
-
-def _prose(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    return label
 
 
 def passwords_problem(password: str, again: str) -> str:
@@ -164,9 +150,9 @@ class FirstRunDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        layout.addWidget(_heading("About the clinic"))
+        layout.addWidget(title("About the clinic", wrap=True))
         layout.addWidget(
-            _prose(
+            prose(
                 "These head every compliance report an inspector reads. The time zone "
                 "decides the clinic's date: a cartridge expires at the end of its expiry "
                 "day there."
@@ -250,9 +236,9 @@ class FirstRunDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        layout.addWidget(_heading("Create the clinic's first manager"))
+        layout.addWidget(title("Create the clinic's first manager", wrap=True))
         layout.addWidget(
-            _prose(
+            prose(
                 "This ledger has no staff accounts yet. Everyone signs in with their own "
                 "name and password, so every record says who made it. The first account is "
                 "a manager, who then adds the practitioners and anyone else in "
@@ -410,7 +396,7 @@ class FirstRunDialog(QDialog):
         code_box.addWidget(section("Recovery code"))
         code_box.addWidget(self.code)
         code_box.addWidget(
-            _prose(
+            prose(
                 "If the only manager forgets their password, this code sets a new one. "
                 "Whoever has it can take over the manager's account."
             )
@@ -421,7 +407,7 @@ class FirstRunDialog(QDialog):
         key_text.addWidget(section("Verification key"))
         key_text.addWidget(self.key)
         key_text.addWidget(
-            _prose(
+            prose(
                 "It checks the audit trail's seals (Audit trail > Verify chain): with it, "
                 "any change to past records shows, even one made with the ledger file in "
                 "hand. Give a copy to the clinic's owner or the inspector. Whoever has it "
@@ -435,7 +421,7 @@ class FirstRunDialog(QDialog):
         print_box.addWidget(section("Signing certificate fingerprint (SHA-256)"))
         print_box.addWidget(self.fingerprint)
         print_box.addWidget(
-            _prose(
+            prose(
                 "An inspector compares it with the one on a report's cover. It is not "
                 "secret and is shown again on every report."
             )
@@ -448,7 +434,7 @@ class FirstRunDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        layout.addWidget(_heading("Write down the clinic's codes"))
+        layout.addWidget(title("Write down the clinic's codes", wrap=True))
         layout.addWidget(self.manager_line)
         layout.addWidget(code_panel)
         layout.addWidget(key_panel)

@@ -32,22 +32,8 @@ from inventory.paths import data_dir
 from inventory.workstation import Location, Server, ServerCheck, ThisPC
 from ui.errors import show_unexpected
 from ui.icons import icon
-from ui.widgets import button, hint, message, named, panel, set_message
+from ui.widgets import button, hint, message, named, panel, prose, set_message, title
 from ui.worker import Worker
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("screenTitle")
-    label.setAccessibleName(text)
-    label.setWordWrap(True)
-    return label
-
-
-def _prose(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    return label
 
 
 class LedgerChoicePage(QWidget):
@@ -128,7 +114,7 @@ class LedgerChoicePage(QWidget):
         local_layout = QVBoxLayout(local_box)
         local_layout.addWidget(self.this_pc)
         local_layout.addWidget(
-            _prose(
+            prose(
                 "The ledger is a file in this PC's shared data folder: every Windows login "
                 "on this PC uses the same ledger. Best for a clinic with one front-office PC."
             )
@@ -138,7 +124,7 @@ class LedgerChoicePage(QWidget):
         remote_layout = QVBoxLayout(remote_box)
         remote_layout.addWidget(self.server)
         remote_layout.addWidget(
-            _prose(
+            prose(
                 "For several workstations: each PC of the clinic uses the same database on "
                 "the clinic's server. Whoever set up the server gives you these details."
             )
@@ -331,18 +317,18 @@ class LedgerChoiceDialog(QDialog):
         layout.setContentsMargins(22, 18, 22, 16)
         layout.setSpacing(10)
         if first_start:
-            layout.addWidget(_heading("Welcome to Sterile Ledger"))
+            layout.addWidget(title("Welcome to Sterile Ledger", wrap=True))
             layout.addWidget(
-                _prose(
+                prose(
                     "First, where does this PC's ledger live? The ledger is the clinic's "
                     "record of every cartridge received, used, quarantined or thrown away. "
                     "You choose once; a manager can change it later in Settings."
                 )
             )
         else:
-            layout.addWidget(_heading("Where the ledger lives"))
+            layout.addWidget(title("Where the ledger lives", wrap=True))
             layout.addWidget(
-                _prose(
+                prose(
                     "Sterile Ledger opens the ledger chosen here from its next start. The "
                     "ledger in use now is not moved or changed (to move its records to a "
                     "server, use db copy-to)."

@@ -82,10 +82,19 @@ def standard_keys(action: QAction, key: QKeySequence.StandardKey) -> QAction:
     return action
 
 
-def title(text: str) -> QLabel:
+def title(text: str, *, wrap: bool = False) -> QLabel:
+    """A screen's or a dialog page's heading (dialogs wrap it: they are narrow)."""
     label = QLabel(text)
     label.setObjectName("screenTitle")
     label.setAccessibleName(text)
+    label.setWordWrap(wrap)
+    return label
+
+
+def prose(text: str) -> QLabel:
+    """A paragraph of explanation that wraps to its dialog's width."""
+    label = QLabel(text)
+    label.setWordWrap(True)
     return label
 
 
