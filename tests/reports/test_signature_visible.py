@@ -62,7 +62,7 @@ def test_the_reader_draws_the_signature_box(exported: ExportResult, tmp_path: Pa
     hidden = _render(exported.pdf, page, tmp_path / "hidden", "-hide-annotations")
     crop = (round(x1), round(height - y2), round(x2), round(height - y1))
     inside = ImageChops.difference(shown.crop(crop), hidden.crop(crop))
-    changed = sum(1 for px in inside.getdata() if max(px) > 40)
+    changed = sum(1 for px in inside.get_flattened_data() if max(px) > 40)
     area = (crop[2] - crop[0]) * (crop[3] - crop[1])
     assert changed > area * 0.2, f"only {changed} of {area} pixels differ inside the box"
     outside = ImageChops.difference(shown, hidden)
