@@ -11,14 +11,14 @@ import pytest
 from inventory.db import Database
 from inventory.errors import DatabaseReadOnly
 from inventory.ledger import open_ledger
-from tests.conftest import _pg_or_skip
+from tests.conftest import pg_or_fail
 from tests.test_cli import demo_cli
 
 
 def test_db_copy_to_moves_the_demo_ledger_and_the_seals_check_out(
     tmp_path: Path, pg_server
 ) -> None:
-    server = _pg_or_skip(pg_server)
+    server = pg_or_fail(pg_server)
     server.create_database("moved_here")
     target = server.url("moved_here")
     path = tmp_path / "clinic" / "ledger.sqlite3"

@@ -36,7 +36,7 @@ from reports.export import export_compliance
 from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from tests import people
-from tests.conftest import GTIN_05, T0, _pg_copy, _pg_or_skip, add_products, box
+from tests.conftest import GTIN_05, T0, _pg_copy, add_products, box, pg_or_fail
 from tests.people import staff
 from tests.pgserver import PgServer
 from tests.test_cli import run
@@ -278,7 +278,7 @@ def test_migrations_run_as_the_owner_and_db_roles_runs_again_after(
 ) -> None:
     """An older ledger set up with roles: the owner migrates it (the app may not), the new
     tables are the owner's, and db roles run again gives the app what it needs on them."""
-    server = _pg_or_skip(pg_server)
+    server = pg_or_fail(pg_server)
     name = f"t{os.getpid()}_migrate"
     server.create_database(name)
     try:

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from inventory import paths, workstation
 from inventory.ledger import resolve_url
 from inventory.workstation import ConnectionRefused, Server, ThisPC, WorkstationFileDamaged
-from tests.conftest import _pg_or_skip
+from tests.conftest import pg_or_fail
 from tests.pgserver import PgServer
 
 _logins = itertools.count(1)
@@ -59,7 +59,7 @@ def drop_login(server: PgServer, login: Server) -> None:
 
 @pytest.fixture
 def pg(pg_server: PgServer | str) -> PgServer:
-    return _pg_or_skip(pg_server)
+    return pg_or_fail(pg_server)
 
 
 @pytest.fixture

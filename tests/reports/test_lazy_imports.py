@@ -12,28 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 HEAVY = ("pandas", "reportlab", "pyhanko")
 
 
-def test_the_reports_screen_and_the_export_api_import_light() -> None:
+def loaded_after(imports: str, heavy: tuple[str, ...]) -> list[str]:
+    """Which of ``heavy`` a fresh interpreter holds after ``imports``."""
     code = (
-        "import ui.screens.reports, reports.export; import sys, json; "
-        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
-
-
-def test_the_desktop_window_starts_without_report_or_barcode_drawing_code() -> None:
-    """Start-up loads nothing a first report or label sheet needs: those load on use."""
-    heavy = (*HEAVY, "numpy", "zxingcpp", "xlsxwriter", "uharfbuzz")
-    code = (
-        "import ui.main_window, ui.app; import sys, json; "
+        f"import {imports}; import sys, json; "
         f"print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))"
     )
     done = subprocess.run(
@@ -46,4 +28,14 @@ def test_the_desktop_window_starts_without_report_or_barcode_drawing_code() -> N
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_reports_screen_and_the_export_api_import_light() -> None:
+    assert loaded_after("ui.screens.reports, reports.export", HEAVY) == []
+
+
+def test_the_desktop_window_starts_without_report_or_barcode_drawing_code() -> None:
+    """Start-up loads nothing a first report or label sheet needs: those load on use."""
+    heavy = (*HEAVY, "numpy", "zxingcpp", "xlsxwriter", "uharfbuzz")
+    assert loaded_after("ui.main_window, ui.app", heavy) == []

@@ -26,7 +26,7 @@ from sterility import errors as e
 from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import Refusal, UnitHold
-from tests.conftest import GTIN_10
+from tests.conftest import GTIN_10, pg_or_fail
 from tests.people import staff
 
 
@@ -220,9 +220,7 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
         return
-    server = request.getfixturevalue("pg_server")
-    if isinstance(server, str):
-        pytest.skip(server)
+    server = pg_or_fail(request.getfixturevalue("pg_server"))
     name = f"m{os.getpid()}_0008"
     server.create_database(name)
     try:

@@ -39,7 +39,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import UnitUse
 from tests import people
-from tests.conftest import BACKENDS, GTIN_05, GTIN_10, T0, _pg_or_skip, add_products, box
+from tests.conftest import BACKENDS, GTIN_05, GTIN_10, T0, add_products, box, pg_or_fail
 from tests.people import staff
 
 BRISBANE = "Australia/Brisbane"
@@ -215,7 +215,7 @@ def test_random_clinic_days_keep_the_rules(backend: str, request: pytest.Fixture
             shutil.copyfile(template, path)
             return f"sqlite:///{path}"
     else:
-        server = _pg_or_skip(request.getfixturevalue("pg_server"))
+        server = pg_or_fail(request.getfixturevalue("pg_server"))
 
         def new_url() -> str:
             name = f"s{os.getpid()}_{next(numbers)}"

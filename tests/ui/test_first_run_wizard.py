@@ -32,7 +32,7 @@ from inventory import audit, paths, settings, staff, workstation
 from inventory.ledger import open_ledger
 from inventory.models import AuditEvent
 from inventory.workstation import Server, ThisPC
-from tests.conftest import _pg_or_skip
+from tests.conftest import pg_or_fail
 from tests.inventory.test_workstation import add_password_login, drop_login
 from tests.pgserver import PgServer
 from tests.ui.helpers import find
@@ -211,7 +211,7 @@ def test_a_damaged_workstation_file_is_explained(qtbot: QtBot, app: object, step
 
 @pytest.fixture
 def login(pg_server: PgServer | str) -> Iterator[tuple[PgServer, Server]]:
-    server = _pg_or_skip(pg_server)
+    server = pg_or_fail(pg_server)
     made = add_password_login(server, SERVER_PASSWORD)
     yield server, made
     drop_login(server, made)
