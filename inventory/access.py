@@ -28,6 +28,12 @@ CAN: dict[str, frozenset[str]] = {
             "holds",
             "recalls",
             "recall_contacts",
+            "forms",
+            "override",
+            "pens",
+            "pen_cleaning",
+            "sharps",
+            "sterilizer",
             "settings",
             "staff",
             "backup",
@@ -39,7 +45,16 @@ CAN: dict[str, frozenset[str]] = {
         }
     ),
     "practitioner": frozenset(
-        {"sessions", "chair", "quarantine_unit", "recall_contacts", "own_password"}
+        {
+            "sessions",
+            "chair",
+            "quarantine_unit",
+            "recall_contacts",
+            "pen_cleaning",
+            "sharps",
+            "sterilizer",
+            "own_password",
+        }
     ),
     "inspector": frozenset({"export"}),  # not even their own password: a manager resets it
 }
@@ -52,6 +67,12 @@ WHAT = {
     "holds": "quarantine a lot, release, waste or return stock",
     "recalls": "enter, handle or close recalls",
     "recall_contacts": "record that a client was told of a recall",
+    "forms": "change the screening, consent and aftercare forms or the depth guidance",
+    "override": "override a positive screening answer",
+    "pens": "add or retire pens",
+    "pen_cleaning": "record a pen's cleaning",
+    "sharps": "open, seal or hand over sharps containers",
+    "sterilizer": "record sterilizer cycles and indicator results",
     "settings": "change the clinic's settings",
     "staff": "manage staff accounts",
     "backup": "make backups",

@@ -59,9 +59,113 @@ BOUND["recall_contact"] = (
     "recorded_by_id",
     "recorded_at",
 )
-# Tables whose rows change after they are written (a recall is closed): the newest
-# event that names the row holds the digest of the row as it is now.
-CHANGING = frozenset({"recall"})
+# The treatment around the cartridge and the clinic's equipment (migration 0009).
+BOUND["form_version"] = (
+    "kind",
+    "language",
+    "version",
+    "title",
+    "body",
+    "created_by",
+    "created_by_id",
+    "created_at",
+)
+BOUND["session_intake"] = (
+    "session_id",
+    "concern",
+    "screening_form_id",
+    "answers",
+    "screening_positive",
+    "consent_form_id",
+    "range_min_um",
+    "range_max_um",
+    "room",
+    "pen_id",
+    "sleeve_fitted",
+    "series_number",
+    "series_planned",
+    "language",
+    "recorded_by",
+    "recorded_by_id",
+    "recorded_at",
+)
+BOUND["session_confirmation"] = (
+    "session_id",
+    "kind",
+    "unit_id",
+    "warning",
+    "reason",
+    "confirmed_by",
+    "confirmed_by_id",
+    "confirmed_at",
+)
+BOUND["adverse_event"] = (
+    "session_id",
+    "none_observed",
+    "description",
+    "recorded_by",
+    "recorded_by_id",
+    "recorded_at",
+)
+BOUND["pen"] = (
+    "serial",
+    "model",
+    "added_by",
+    "added_by_id",
+    "added_at",
+    "retired_by",
+    "retired_by_id",
+    "retired_at",
+    "retire_note",
+)
+BOUND["pen_cleaning"] = (
+    "pen_id",
+    "method",
+    "cleaned_at",
+    "cleaned_by",
+    "cleaned_by_id",
+    "recorded_at",
+)
+BOUND["sharps_container"] = (
+    "label",
+    "room",
+    "opened_by",
+    "opened_by_id",
+    "opened_at",
+    "sealed_by",
+    "sealed_by_id",
+    "sealed_at",
+    "collected_by",
+    "collected_by_id",
+    "collected_at",
+    "collector_ref",
+)
+BOUND["sterilizer_cycle"] = (
+    "sterilizer",
+    "cycle_number",
+    "run_at",
+    "temperature_c",
+    "pressure_kpa",
+    "holding_minutes",
+    "load_contents",
+    "operator",
+    "operator_id",
+    "chemical_result",
+    "bi_result",
+    "bi_read_by",
+    "bi_read_by_id",
+    "bi_read_at",
+    "recorded_by",
+    "recorded_by_id",
+    "recorded_at",
+)
+BOUND["load_item"] = ("cycle_id", "code", "description")
+BOUND["session_instrument"] = ("session_id", "load_item_id", "used_by", "used_by_id", "used_at")
+
+# Tables whose rows change after they are written (a recall is closed, a pen retired, a
+# sharps container sealed, an indicator read): the newest event that names the row holds
+# the digest of the row as it is now.
+CHANGING = frozenset({"recall", "pen", "sharps_container", "sterilizer_cycle"})
 
 
 def _plain(value: Any) -> Any:

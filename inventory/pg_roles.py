@@ -53,6 +53,13 @@ APP_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
     "refusal": READ_APPEND,
     "unit_hold": READ_APPEND,
     "recall_contact": READ_APPEND,
+    "form_version": READ_APPEND,  # a form changes by a new version, never in place
+    "session_intake": READ_APPEND,
+    "session_confirmation": READ_APPEND,
+    "adverse_event": READ_APPEND,
+    "pen_cleaning": READ_APPEND,
+    "load_item": READ_APPEND,
+    "session_instrument": READ_APPEND,
     # Never changed by the app once written.
     "receipt": READ_APPEND,
     "box": READ_APPEND,
@@ -71,6 +78,29 @@ APP_PRIVILEGES: Mapping[str, tuple[str, ...]] = {
         ),
     ),
     "recall": ("SELECT", "INSERT", _update("closed_at", "closed_by", "closed_by_id", "close_note")),
+    "pen": (
+        "SELECT",
+        "INSERT",
+        _update("retired_at", "retired_by", "retired_by_id", "retire_note"),
+    ),
+    "sharps_container": (
+        "SELECT",
+        "INSERT",
+        _update(
+            "sealed_at",
+            "sealed_by",
+            "sealed_by_id",
+            "collected_at",
+            "collected_by",
+            "collected_by_id",
+            "collector_ref",
+        ),
+    ),
+    "sterilizer_cycle": (
+        "SELECT",
+        "INSERT",
+        _update("bi_result", "bi_read_at", "bi_read_by", "bi_read_by_id"),
+    ),
     # never deleted, never renamed, never given another role
     "staff": (
         "SELECT",

@@ -17,6 +17,13 @@ APPEND_ONLY = (
     "unit_hold",
     "recall_contact",
     "ledger_lock",
+    "form_version",
+    "session_intake",
+    "session_confirmation",
+    "adverse_event",
+    "pen_cleaning",
+    "load_item",
+    "session_instrument",
 )
 
 

@@ -168,3 +168,8 @@ class RecallItem(Base):
     lot_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
     """None when the notice names serials of units received without a lot."""
     serial: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+# The treatment and equipment tables live in their own modules; importing them here
+# registers them wherever the sterility tables are.
+from sterility import care_models, equipment_models  # noqa: E402, F401
