@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import bench_clinic, describe, fill_units, percentile
+from common import bench_clinic, bench_intake, describe, fill_units, percentile
 
 from inventory.ledger import open_ledger
 from sterility import sessions
@@ -28,7 +28,9 @@ ACTOR: dict[str, object] = {}  # the signed-in bench manager of the ledger being
 
 def app_scans(db, codes: list[str]) -> list[float]:
     by = ACTOR["by"]
-    sid = sessions.open_session(db, client_ref="C-1", area="face", depth_mm="0.5", by=by).id
+    sid = sessions.open_session(
+        db, client_ref="C-1", area="face", depth_mm="0.5", by=by, intake=bench_intake()
+    ).id
     times = []
     for code in codes:
         t0 = time.perf_counter()
@@ -80,7 +82,7 @@ def run_sqlite(n_units: int, n_scans: int, folder: Path) -> tuple[list[float], l
     codes = fill_units(db, n_units, by=ACTOR["by"])
     app = app_scans(db, codes[:n_scans])
     sid = sessions.open_session(db, client_ref="C-2", area="face", depth_mm="0.5",
-                                by=ACTOR["by"]).id
+                                by=ACTOR["by"], intake=bench_intake()).id
     db.dispose()
     raw = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
@@ -110,7 +112,7 @@ def run_postgresql(n_units: int, n_scans: int) -> tuple[list[float], list[float]
         codes = fill_units(db, n_units, by=ACTOR["by"])
         app = app_scans(db, codes[:n_scans])
         sid = sessions.open_session(db, client_ref="C-2", area="face", depth_mm="0.5",
-                                    by=ACTOR["by"]).id
+                                    by=ACTOR["by"], intake=bench_intake()).id
         db.dispose()
         with psycopg.connect(dbname="bench", user="postgres", host=str(server.socket_dir),
                              autocommit=True) as raw:

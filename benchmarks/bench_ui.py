@@ -282,8 +282,40 @@ def measure_window(url: str, path: Path, scratch: Path, scans: int) -> dict[str,
         db.dispose()  # type: ignore[attr-defined]
 
 
+BENCH_ROOM = "Bench room"
+BENCH_CONCERN = "acne_scars"  # set to 0.25 to 2.5 mm for the bench: every cartridge fits
+
+
+def fill_intake(chair: object) -> None:
+    """The chair's intake as a practitioner fills it: acne scars, every screening question
+    answered no, the consent signed, the room whose sharps container is open."""
+    form = chair.intake  # type: ignore[attr-defined]
+    form.concern.setCurrentIndex(form.concern.findData(BENCH_CONCERN))
+    for no, _yes in form.answer_buttons.values():
+        no.setChecked(True)
+    form.consent.setChecked(True)
+    form.room.setText(BENCH_ROOM)
+
+
+def bare_intake(db: object) -> object:
+    """The same intake for the scan without the window."""
+    from sterility import forms
+    from sterility.intake import Intake
+
+    with db.read() as conn:  # type: ignore[attr-defined]
+        screening = forms.current(conn, "screening")
+        consent = forms.current(conn, "consent")
+    return Intake(
+        concern=BENCH_CONCERN,
+        answers={item.key: False for item in screening.items},
+        consent_version=consent.version,
+        room=BENCH_ROOM,
+        confirmations={"series_spacing": "benchmark"},
+    )
+
+
 def _drive(window: object, db: object, path: Path, scans: int) -> dict[str, object]:
-    from sterility import sessions
+    from sterility import guidance, sessions, sharps
     from sterility.chair import use_unit
     from ui import capture
 
@@ -334,10 +366,14 @@ def _drive(window: object, db: object, path: Path, scans: int) -> dict[str, obje
     figures["scrolling 25 more pages (5,000 rows)"] = time.perf_counter() - start
 
     chair = window.screens["chair"]  # type: ignore[attr-defined]
+    sharps.open_container(db, BENCH_ROOM, by=actor)  # type: ignore[arg-type]
+    # Cartridges of every length are scanned: the bench clinic's range holds them all.
+    guidance.set_range(db, BENCH_CONCERN, "0.25", "2.5", by=actor)  # type: ignore[arg-type]
     window.show_screen("chair")  # type: ignore[attr-defined]
-    capture.spin_until(lambda: worker.idle)
+    capture.spin_until(lambda: worker.idle and chair.intake.answer_buttons)
     chair.client.setText("C-BENCH")
     chair.depth.setCurrentText("2.5")
+    fill_intake(chair)
     chair.open_session()
     capture.spin_until(lambda: chair.session is not None and worker.idle)
     codes = in_stock_codes(path, scans * 2)
@@ -353,6 +389,7 @@ def _drive(window: object, db: object, path: Path, scans: int) -> dict[str, obje
         area="face",
         depth_mm="2.5",
         by=actor,
+        intake=bare_intake(db),
     )
     bare = []
     for code in codes[scans : scans * 2]:

@@ -16,8 +16,21 @@ from inventory.access import Actor
 from inventory.barcode import unit_code_text
 from inventory.db import Database
 from inventory.models import Lot, Receipt, Unit
+from sterility.forms import SCREENING_V1
+from sterility.intake import Intake
 
 GTIN = "09506000100029"
+
+
+def bench_intake() -> Intake:
+    """A session's intake for the benchmarks: a clear screening, the built-in consent, a
+    concern whose range holds the 0.5 mm cartridges, the warnings confirmed in advance."""
+    return Intake(
+        concern="texture",
+        answers={key: False for key, _question in SCREENING_V1},
+        consent_version=1,
+        confirmations={"no_sharps_container": "", "series_spacing": "benchmark"},
+    )
 
 
 def bench_setup(db: Database) -> staff.ClinicSetup:

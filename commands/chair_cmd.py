@@ -1,5 +1,5 @@
-"""session open|use|close|show|list, quarantine|release|waste|return, recall, recalls,
-recall-close, recall-return, recall-contacts, recall-contact, trace."""
+"""session open|use|close|adverse|show|list, quarantine|release|waste|return, recall,
+recalls, recall-close, recall-return, recall-contacts, recall-contact, trace."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from inventory.clock import show_local
 from inventory.errors import InvalidInput
 from inventory.settings import clinic_tz
 from reports.trace_csv import write_trace_csv
-from sterility import holds, recall_contacts, recalls, sessions
+from sterility import forms, holds, intake, recall_contacts, recalls, series, sessions
+from sterility.care_models import CONCERNS
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
+from sterility.intake import Intake, NeedsConfirmation
 from sterility.models import CONTACT_METHODS
 
 
@@ -32,7 +34,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     opn.add_argument("--area", required=True, help="face, neck, decolletage, scalp, body...")
     opn.add_argument("--depth", required=True, help="planned needle depth in mm")
-    opn.add_argument("--device", default="")
+    opn.add_argument("--device", default="", help="the device, when no pen is named (a roller)")
+    opn.add_argument("--concern", required=True, choices=CONCERNS, help="the skin concern treated")
+    opn.add_argument(
+        "--screen",
+        action="append",
+        default=[],
+        type=screen_answer,
+        metavar="ITEM=yes|no",
+        help="a screening answer; repeat for every question of the current screening form "
+        "(see: forms show screening)",
+    )
+    opn.add_argument(
+        "--override-reason",
+        default="",
+        metavar="TEXT",
+        help="a manager's reason to treat despite a yes on the screening form",
+    )
+    opn.add_argument(
+        "--consent-version",
+        required=True,
+        type=whole,
+        metavar="V",
+        help="the consent form version the client signed (the current one)",
+    )
+    opn.add_argument("--pen", metavar="SERIAL", help="the pen used, from the pen list")
+    opn.add_argument(
+        "--sleeve", action="store_true", help="a new barrier sleeve was fitted on the pen"
+    )
+    opn.add_argument("--room", default="", help="the chair or room (its sharps container)")
+    opn.add_argument("--language", default="", help="the client's language for the aftercare sheet")
+    opn.add_argument(
+        "--series-of",
+        type=series_size,
+        metavar="N",
+        help=f"sessions planned for a new series ({series.MIN_PLANNED} to {series.MAX_PLANNED})",
+    )
+    opn.add_argument(
+        "--confirm",
+        action="append",
+        default=[],
+        type=confirmation,
+        metavar="KIND[=REASON]",
+        help="confirm a warning: " + ", ".join(intake.OPEN_KINDS) + " (series_spacing "
+        "needs a reason)",
+    )
     add_json_flag(opn)
     opn.set_defaults(handler=_open)
     use = ses_sub.add_parser("use", help="scan a unit into a session")
@@ -41,13 +87,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     use.add_argument(
         "--allow-deeper", action="store_true", help="confirm needles longer than the planned depth"
     )
+    use.add_argument(
+        "--allow-outside-range",
+        action="store_true",
+        help="confirm needles outside the depth range of the session's concern",
+    )
     use.add_argument("--separator", help="the character your scanner sends as GS1 separator")
     add_json_flag(use)
     use.set_defaults(handler=_use)
     close = ses_sub.add_parser("close", help="close a session")
     close.add_argument("session", type=whole)
+    close.add_argument(
+        "--adverse",
+        metavar="none|TEXT",
+        help="adverse events seen, or none (needed unless recorded with session adverse)",
+    )
+    close.add_argument(
+        "--aftercare", type=Path, metavar="FILE.pdf", help="print the client's aftercare sheet"
+    )
     add_json_flag(close)
     close.set_defaults(handler=_close)
+    adverse = ses_sub.add_parser("adverse", help="record a session's adverse events, or none")
+    adverse.add_argument("session", type=whole)
+    said = adverse.add_mutually_exclusive_group(required=True)
+    said.add_argument("--none", action="store_true", help="no adverse event observed")
+    said.add_argument("--text", metavar="TEXT", help="what was observed")
+    add_json_flag(adverse)
+    adverse.set_defaults(handler=_adverse)
     show = ses_sub.add_parser("show", help="a session and the units used in it")
     show.add_argument("session", type=whole)
     add_json_flag(show)
@@ -99,8 +165,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rclients = sub.add_parser(
         "recall-contacts",
         aliases=["recall-clients"],
-        help="the clients a recall affects, and whether, when, how and by whom each was "
-        "contacted",
+        help="the clients a recall affects, and whether, when, how and by whom each was contacted",
     )
     rclients.add_argument("recall", type=whole)
     add_json_flag(rclients)
@@ -167,16 +232,131 @@ def local_minute(text: str) -> datetime:
         ) from None
 
 
+def screen_answer(text: str) -> tuple[str, bool]:
+    """An argparse type: ITEM=yes or ITEM=no, else a usage error."""
+    key, sep, answer = text.partition("=")
+    answer = answer.strip().lower()
+    if not sep or not key.strip() or answer not in ("yes", "no"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a screening answer like acne=no")
+    return key.strip(), answer == "yes"
+
+
+def confirmation(text: str) -> tuple[str, str]:
+    """An argparse type: KIND or KIND=REASON for a warning confirmed at open."""
+    kind, _sep, reason = text.partition("=")
+    kind = kind.strip()
+    if kind not in intake.OPEN_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"'{kind}' is not a warning to confirm; those are: {', '.join(intake.OPEN_KINDS)}"
+        )
+    return kind, reason.strip()
+
+
+def series_size(text: str) -> int:
+    """An argparse type: the sessions planned for a series, 3 to 6."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not series.MIN_PLANNED <= value <= series.MAX_PLANNED:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a number of sessions from {series.MIN_PLANNED} to "
+            f"{series.MAX_PLANNED}"
+        )
+    return value
+
+
+def _usage(message: str) -> int:
+    sys.stderr.write(f"session open: {message}\n")
+    return 2
+
+
+def _refused(ctx: Context, refused: ScanRefused) -> int:
+    if ctx.as_json:
+        ctx.emit(
+            {
+                "accepted": False,
+                "reason": refused.code,
+                "message": refused.message,
+                "refusal": refused.refusal_id,
+            },
+            "",
+        )
+    sys.stderr.write(f"REFUSED: {refused.message}\n")
+    return 3
+
+
 def _open(args: argparse.Namespace, ctx: Context) -> int:
-    info = sessions.open_session(
-        ctx.db,
-        client_ref=args.client,
-        practitioner=args.practitioner,
-        area=args.area,
-        depth_mm=args.depth,
-        device=args.device,
-        by=ctx.actor,
+    answers: dict[str, bool] = {}
+    for key, yes in args.screen:
+        if key in answers and answers[key] != yes:
+            return _usage(f"--screen {key} is answered both yes and no; answer it once.")
+        answers[key] = yes
+    with ctx.db.read() as conn:
+        screening = forms.current(conn, "screening")
+    keys = [item.key for item in screening.items]
+    unknown = [k for k in answers if k not in keys]
+    missing = intake.missing_answers(screening, answers)
+    if unknown or missing:
+        problems = []
+        if unknown:
+            problems.append(
+                f"it has no question {', '.join(unknown)} (its questions: {', '.join(keys)})"
+            )
+        if missing:
+            problems.append(
+                "missing: " + "; ".join(f"--screen {i.key}=yes|no ({i.question})" for i in missing)
+            )
+        return _usage(
+            f"answer every question of the screening form (version {screening.version}); "
+            + "; ".join(problems)
+        )
+    confirmations: dict[str, str] = {}
+    for kind, reason in args.confirm:
+        confirmations[kind] = reason or confirmations.get(kind, "")
+    given = Intake(
+        concern=args.concern,
+        answers=answers,
+        consent_version=args.consent_version,
+        pen_serial=args.pen,
+        sleeve_fitted=args.sleeve,
+        room=args.room,
+        language=args.language,
+        series_planned=args.series_of,
+        override_reason=args.override_reason,
+        confirmations=confirmations,
     )
+    try:
+        info = sessions.open_session(
+            ctx.db,
+            client_ref=args.client,
+            practitioner=args.practitioner,
+            area=args.area,
+            depth_mm=args.depth,
+            device=args.device,
+            by=ctx.actor,
+            intake=given,
+        )
+    except ScanRefused as refused:
+        return _refused(ctx, refused)
+    except NeedsConfirmation as needed:
+        if ctx.as_json:
+            ctx.emit(
+                {
+                    "refused": needed.code,
+                    "message": needed.message,
+                    "warnings": [w.as_dict() for w in needed.warnings],
+                },
+                "",
+            )
+        for warning in needed.warnings:
+            how = f"{warning.kind}=REASON" if warning.needs_reason else warning.kind
+            sys.stderr.write(f"WARNING: {warning.message} (--confirm {how})\n")
+        sys.stderr.write(
+            "Nothing was opened: confirm with --confirm KIND=REASON (a reason is required "
+            "for series_spacing, optional for the others).\n"
+        )
+        return 3
     ctx.emit(info.as_dict(), str(info.id))
     return 0
 
@@ -189,28 +369,45 @@ def _use(args: argparse.Namespace, ctx: Context) -> int:
             args.scan,
             by=ctx.actor,
             allow_deeper=args.allow_deeper,
+            allow_outside_range=args.allow_outside_range,
             separator=args.separator,
         )
     except ScanRefused as refused:
-        if ctx.as_json:
-            ctx.emit(
-                {
-                    "accepted": False,
-                    "reason": refused.code,
-                    "message": refused.message,
-                    "refusal": refused.refusal_id,
-                },
-                "",
-            )
-        sys.stderr.write(f"REFUSED: {refused.message}\n")
-        return 3
+        return _refused(ctx, refused)
     ctx.emit(verdict.as_dict(), ("OK: " if verdict.reason == "used" else "") + verdict.message)
     return 0
 
 
 def _close(args: argparse.Namespace, ctx: Context) -> int:
-    info = sessions.close_session(ctx.db, args.session, by=ctx.actor)
-    ctx.emit(info.as_dict(), f"Session {info.id} closed.")
+    adverse = args.adverse
+    if adverse is not None and adverse.strip().casefold() == "none":
+        adverse = "none"
+    info = sessions.close_session(ctx.db, args.session, by=ctx.actor, adverse=adverse)
+    data: dict[str, object] = info.as_dict()
+    text = f"Session {info.id} closed."
+    if args.aftercare is not None:
+        from reports.aftercare import write_aftercare  # reportlab only when a sheet is asked
+
+        try:
+            written = write_aftercare(ctx.db, info.id, args.aftercare, by=ctx.actor)
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(
+                f"Session {info.id} is closed, but its aftercare sheet could not be written to "
+                f"{args.aftercare} ({exc}). Choose another file."
+            ) from exc
+        data["aftercare"] = str(written)
+        text += f" Aftercare sheet: {written}"
+    ctx.emit(data, text)
+    return 0
+
+
+def _adverse(args: argparse.Namespace, ctx: Context) -> int:
+    record = intake.record_adverse(
+        ctx.db, args.session, None if args.none else args.text, by=ctx.actor
+    )
+    with ctx.db.read() as conn:
+        found = next(a for a in intake.adverse_of(conn, args.session) if a.id == record)
+    ctx.emit(found.as_dict(), f"Session {args.session}: adverse events recorded: {found.words}.")
     return 0
 
 
@@ -218,12 +415,28 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
     with ctx.db.read() as conn:
         info = sessions.get_session(conn, args.session, ctx.actor.keys)
         uses = sessions.session_uses(conn, args.session)
+        found = intake.intake_of(conn, args.session)
+        adverse = intake.adverse_of(conn, args.session)
         tz = clinic_tz(conn)
     state = "open" if info.is_open else f"closed {show_local(info.closed_at, tz)}"
     head = (
         f"Session {info.id}: client {info.client_ref}, {info.practitioner}, {info.area}, "
         f"{info.planned_depth_mm} mm, opened {show_local(info.opened_at, tz)}, {state}"
     )
+    parts = [head]
+    if found is not None:
+        parts.append(_intake_text(found, tz))
+    parts.append(
+        "Adverse events: "
+        + (
+            "; ".join(
+                f"{a.words} ({a.recorded_by}, {show_local(a.recorded_at, tz)})" for a in adverse
+            )
+            if adverse
+            else "not recorded yet"
+        )
+    )
+    head = "\n".join(parts)
     body = table(
         ["Unit", "Product", "Lot", "mm", "Used at", "By"],
         [
@@ -238,8 +451,43 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
             for u in uses
         ],
     )
-    ctx.emit(info.as_dict() | {"uses": [u.__dict__ for u in uses]}, head + "\n" + body)
+    data = info.as_dict() | {
+        "uses": [u.__dict__ for u in uses],
+        "intake": found.as_dict() if found is not None else None,
+        "adverse_events": [a.as_dict() for a in adverse],
+    }
+    ctx.emit(data, head + "\n" + body)
     return 0
+
+
+def _intake_text(found: intake.IntakeInfo, tz: ZoneInfo) -> str:
+    """The intake as the practitioner recorded it, and what was confirmed, in words."""
+    answers = ", ".join(f"{a.key} {'YES' if a.yes else 'no'}" for a in found.answers)
+    pen = (
+        f"pen {found.pen_serial}" + (", new barrier sleeve" if found.sleeve_fitted else "")
+        if found.pen_serial
+        else "no pen"
+    )
+    lines = [
+        f"Concern: {found.concern_words} (range {found.range.words}); {found.series_words}",
+        f"Screening (version {found.screening_version}): {answers}",
+        f"Consent: version {found.consent_version}; {pen}; room {found.room or '(none named)'}"
+        + (f"; aftercare in {found.language}" if found.language else ""),
+    ]
+    override = found.override
+    if override is not None:
+        lines.append(f"Screening overridden by {override.confirmed_by}: {override.reason}")
+    others = [c for c in found.confirmations if c.kind != "screening_override"]
+    if others:
+        lines.append("Confirmed:")
+        for c in others:
+            unit = f" [{c.unit_code}]" if c.unit_code else ""
+            reason = f" Reason: {c.reason}" if c.reason else ""
+            lines.append(
+                f"  {c.kind_words}{unit}, by {c.confirmed_by} {show_local(c.confirmed_at, tz)}: "
+                f"{c.warning}{reason}"
+            )
+    return "\n".join(lines)
 
 
 def _list(args: argparse.Namespace, ctx: Context) -> int:

@@ -14,6 +14,8 @@ from commands import (
     chair_cmd,
     db_cmd,
     demo_cmd,
+    equipment_cmd,
+    forms_cmd,
     report_cmd,
     settings_cmd,
     staff_cmd,
@@ -45,6 +47,8 @@ HINTS = {
 MODULES = (
     stock_cmd,
     chair_cmd,
+    forms_cmd,
+    equipment_cmd,
     audit_cmd,
     settings_cmd,
     staff_cmd,

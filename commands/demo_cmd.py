@@ -23,6 +23,8 @@ from inventory.staff import has_staff
 from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused, UnitExpired
+from sterility.forms import SCREENING_V1
+from sterility.intake import Intake
 
 CLINIC = {
     "clinic_name": "Harbour Skin Clinic",
@@ -145,6 +147,31 @@ AREAS = [
     ("body", "2.0"),
     ("face", "0.25"),
 ]
+# The concern treated at each area and depth (the 0.25 mm face refresher is below the
+# range for texture, confirmed at open).
+CONCERN_OF = {
+    ("face", "0.5"): "texture",
+    ("face", "1.0"): "fine_lines",
+    ("neck", "0.5"): "fine_lines",
+    ("decolletage", "0.5"): "hyperpigmentation",
+    ("scalp", "1.5"): "hair_loss",
+    ("body", "2.0"): "stretch_marks",
+    ("face", "0.25"): "texture",
+}
+
+
+def demo_intake(area: str, depth: str) -> Intake:
+    """A clear screening, the built-in consent, and the demo clinic's usual confirmations."""
+    return Intake(
+        concern=CONCERN_OF.get((area, depth), "fine_lines"),
+        answers={key: False for key, _question in SCREENING_V1},
+        consent_version=1,
+        confirmations={
+            "depth_outside_range": "a light refresher between treatments",
+            "series_spacing": "the client asked for an earlier visit",
+            "no_sharps_container": "",
+        },
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -363,7 +390,12 @@ def fill(
         # expired stock, and too-long needles, each refused with its reason.
         clock.at = now - timedelta(hours=5)
         info = sessions.open_session(
-            db, client_ref="C-1099", area="face", depth_mm="0.5", by=cast.doctor
+            db,
+            client_ref="C-1099",
+            area="face",
+            depth_mm="0.5",
+            by=cast.doctor,
+            intake=demo_intake("face", "0.5"),
         )
         for scan in [*_one_code_per_status(db), "U999-001"]:
             clock.advance(minutes=3)
@@ -375,12 +407,22 @@ def fill(
         clock.advance(minutes=20)
         with contextlib.suppress(ScanRefused):
             sessions.open_session(
-                db, client_ref="C-1100", area="face", depth_mm="1.0", by=cast.esthetician
+                db,
+                client_ref="C-1100",
+                area="face",
+                depth_mm="1.0",
+                by=cast.esthetician,
+                intake=demo_intake("face", "1.0"),
             )
             counts["sessions"] += 1
         counts["refusals"] += 1
         info = sessions.open_session(
-            db, client_ref="C-1100", area="face", depth_mm="0.5", by=cast.esthetician
+            db,
+            client_ref="C-1100",
+            area="face",
+            depth_mm="0.5",
+            by=cast.esthetician,
+            intake=demo_intake("face", "0.5"),
         )
         for scan in _one_code_per_status(db)[-1:]:  # a 2.0 mm cartridge
             clock.advance(minutes=2)
@@ -446,6 +488,7 @@ def _one_session(
         depth_mm=depth,
         device="Pen model A6",
         by=practitioner,
+        intake=demo_intake(area, depth),
     )
     counts["sessions"] += 1
     pool = stock[int(float(depth) * 1000)]
@@ -465,7 +508,7 @@ def _one_session(
             except ScanRefused:
                 counts["refusals"] += 1
     clock.advance(minutes=40)
-    sessions.close_session(db, info.id, by=practitioner)
+    sessions.close_session(db, info.id, by=practitioner, adverse="none")
 
 
 def _one_code_per_status(db: Database) -> list[str]:

@@ -19,6 +19,8 @@ KNOWN = {
     "clinic_name": ("Clinic name", lambda: "My clinic"),
     "licence_number": ("Licence number", lambda: ""),
     "timezone": ("Time zone", default_timezone),
+    # Printed on the client's aftercare sheet (reports.aftercare): who to call, and where.
+    "clinic_contact": ("Clinic contact (phone, address)", lambda: ""),
     # Daily automatic backups kept in backups/ (inventory.backup); older ones are deleted.
     "backup_keep": ("Daily backups kept", lambda: "14"),
     # The desktop app locks itself after this many idle minutes (HIPAA automatic logoff).

@@ -21,7 +21,9 @@ from inventory import audit
 from inventory.audit import ChainReport
 from inventory.clock import show_local
 from inventory.errors import LedgerError
+from reports import clinical_sections
 from reports.cells import neutral
+from reports.clinical_data import Clinical, clinical
 from reports.cover import ReportInfo, cover
 from reports.data import (
     CLIENT_TABLE,
@@ -267,6 +269,12 @@ CONTENTS = {
     "audit_events": "The audit trail's check; its head at the period's start and end; its "
     "events of the period, numbered",
 }
+# The clinical sections (screening, equipment, sterilizer) are printed as kept there.
+PDF_COLUMNS |= clinical_sections.PDF_COLUMNS
+EMPTY |= clinical_sections.EMPTY
+INTRO |= clinical_sections.INTRO
+SUMMARY_NAMES |= clinical_sections.SUMMARY_NAMES
+CONTENTS |= clinical_sections.CONTENTS
 NAMED_BANNER = "CLIENT NAMES PRINTED: confidential client data"
 
 
@@ -284,7 +292,10 @@ def build(
     sql = Sql(dialect, info.clinic.tz)
     sql.learn_lengths(conn)
     recalls = recall_facts(conn, params, info.period)
-    sections = compliance_sections(sql, info.period, first_use(conn), recalls)
+    care = clinical(conn, info.period)
+    sections = clinical_sections.with_clinical(
+        compliance_sections(sql, info.period, first_use(conn), recalls), care, sql, info.period
+    )
     counts = {s.name: s.count(conn, params) for s in sections}
     totals = period_totals(conn, params)
     by_reason = refusals_by_reason(conn, params)
@@ -308,6 +319,7 @@ def build(
         ("units_in_quarantine_now", str(totals["quarantined_now"])),
         ("units_quarantined_at_period_end", str(totals["quarantined_at_end"])),
         ("units_expired_in_stock_at_period_end", str(totals["expired_at_end"])),
+        *((name, str(n)) for name, n in care.totals.items()),
         ("audit_trail", chain.sentence),
     ]
     out = writers.csv("summary", ("item", "value"))
@@ -331,6 +343,7 @@ def build(
              str(sum(r.uses_in_period for r in since))),
             ("On the shelf at the end: quarantined / expired (listed)",
              f"{totals['quarantined_at_end']} / {totals['expired_at_end']}"),
+            *clinical_sections.cover_counts(care),
             ("Audit trail", "intact" if chain.ok else f"BROKEN at event {chain.first_broken}"),
         ]  # fmt: skip
         doc.flow(cover(doc, info, cover_counts))
@@ -349,7 +362,7 @@ def build(
         if doc is not None:
             if section.name == "audit_events":
                 audit_page(doc, chain, heads)
-            printer = SectionPrinter(doc, section, recalls, extra.get(section.name, ""))
+            printer = SectionPrinter(doc, section, recalls, extra.get(section.name, ""), care)
         pdf_row = printer.row if printer is not None else None
         for batch in section.batches(conn, params):
             out.rows_of(batch)
@@ -956,14 +969,20 @@ def contents_page(doc: PdfReport, sections: Sequence[AnySection], counts: dict[s
 
 
 # Per section: how its rows are grouped under a heading (the recall trace by notice).
-_ALERT = {"uses": 16, "sessions": 14, "recalls": 19, "recall_contacts": 13}
+_ALERT = {"uses": 16, "sessions": 14, "recalls": 19, "recall_contacts": 13,
+          **clinical_sections.ALERT}  # fmt: skip
 
 
 class SectionPrinter:
     """Feeds one section's rows to the PDF: a streamed table, some grouped under headings."""
 
     def __init__(
-        self, doc: PdfReport, section: AnySection, recalls: list[RecallFact], extra: str = ""
+        self,
+        doc: PdfReport,
+        section: AnySection,
+        recalls: list[RecallFact],
+        extra: str = "",
+        care: Clinical | None = None,
     ) -> None:
         self.doc, self.name = doc, section.name
         self.recalls = {str(r.id): r for r in recalls}
@@ -983,6 +1002,10 @@ class SectionPrinter:
             "recall_contacts": self._contact_row,
             "receipts": self._receipt_row,
         }
+        if care is not None and (
+            by_heading := clinical_sections.grouped_row(section.name, self.table, care)
+        ):
+            grouped[section.name] = by_heading
         self.row: Callable[[Sequence[str]], None] = grouped.get(section.name, self.table.row)
 
     def _recall_row(self, cells: Sequence[str]) -> None:

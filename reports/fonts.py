@@ -124,11 +124,14 @@ class FontChain:
                 return face.name
         return None
 
-    def runs(self, text: str) -> tuple[tuple[str, str], ...]:
-        """(font name, text) pieces in drawing order; ASCII is one run of the primary font."""
-        if text.isascii():
+    def runs(self, text: str, rtl: bool = False) -> tuple[tuple[str, str], ...]:
+        """(font name, text) pieces in drawing order; ASCII is one run of the primary font.
+
+        ``rtl``: the line is laid out right to left (a line of an Arabic paragraph).
+        """
+        if text.isascii() and not rtl:
             return ((self.primary, text),)
-        return self._runs(text)
+        return self._runs(text, rtl)
 
     def _drawable(self, text: str) -> str:
         """The text with each character no font has written as its code point."""
@@ -142,7 +145,7 @@ class FontChain:
         )
 
     @lru_cache(maxsize=20_000)  # noqa: B019 - one chain per process, kept for its life
-    def items(self, text: str) -> tuple[shaping.Item, ...]:
+    def items(self, text: str, rtl: bool = False) -> tuple[shaping.Item, ...]:
         """The line's font and bidi items, in visual order (text in logical order)."""
         text = self._drawable(text)
         fonts: list[str] = []
@@ -156,11 +159,11 @@ class FontChain:
                 font = self.font_for(ch) or self.primary
             fonts.append(font)
             current = font
-        return tuple(shaping.items(text, lambda i, _ch: fonts[i]))
+        return tuple(shaping.items(text, lambda i, _ch: fonts[i], rtl))
 
     @lru_cache(maxsize=50_000)  # noqa: B019 - one chain per process, kept for its life
-    def _runs(self, text: str) -> tuple[tuple[str, str], ...]:
-        return tuple((item.font, shaping.shaped(item)) for item in self.items(text))
+    def _runs(self, text: str, rtl: bool = False) -> tuple[tuple[str, str], ...]:
+        return tuple((item.font, shaping.shaped(item)) for item in self.items(text, rtl))
 
     def width(self, text: str, size: float) -> float:
         return sum(shaping.width(piece, font, size) for font, piece in self.runs(text))

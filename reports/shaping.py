@@ -55,10 +55,11 @@ class Item:
         return self.level % 2 == 1
 
 
-def levels(text: str) -> list[int]:
-    """Each character's resolved bidi level on a left-to-right line."""
+def levels(text: str, rtl: bool = False) -> list[int]:
+    """Each character's resolved bidi level on a left-to-right line (``rtl``: on a
+    right-to-left line, as a paragraph written in Arabic or Hebrew is)."""
     storage = algorithm.get_empty_storage()
-    storage["base_level"], storage["base_dir"] = 0, "L"
+    storage["base_level"], storage["base_dir"] = (1, "R") if rtl else (0, "L")
     algorithm.get_embedding_levels(text, storage)
     algorithm.explicit_embed_and_overrides(storage, False)
     algorithm.resolve_weak_types(storage, False)
@@ -68,14 +69,15 @@ def levels(text: str) -> list[int]:
     return found if len(found) == len(text) else [0] * len(text)
 
 
-def items(text: str, font_of: Callable[[int, str], str]) -> list[Item]:
+def items(text: str, font_of: Callable[[int, str], str], rtl: bool = False) -> list[Item]:
     """The line cut into items, in visual order (Unicode rule L2 on items).
 
-    ``font_of(index, char)`` names the font that draws the character at ``index``.
+    ``font_of(index, char)`` names the font that draws the character at ``index``;
+    ``rtl`` lays the line out right to left (its first word at the right).
     """
     if not text:
         return []
-    per_char = levels(text)
+    per_char = levels(text, rtl)
     cut: list[Item] = []
     start = 0
     for i in range(1, len(text) + 1):

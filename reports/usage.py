@@ -32,6 +32,7 @@ from reports.stock_plan import (
     rate_of_use,
     rate_rule,
 )
+from reports.usage_series import SeriesTable, series_table
 from sterility.recalls import MATCH_SQL
 
 if TYPE_CHECKING:
@@ -240,6 +241,8 @@ def build(conn: Connection, info: ReportInfo, writers: Writers, steps: Steps) ->
         ("units_that_will_expire_unused", str(_unused_total(plans))),
         ("suggested_order_days_of_use", str(ORDER_DAYS)),
     ]
+    series = series_table(conn, info)  # counts only: they go in the summary CSV
+    summary += series.summary_rows()
     steps.phase(0.6, "Writing")
     out = writers.csv("summary", ("item", "value"))
     for row in summary:
@@ -251,7 +254,7 @@ def build(conn: Connection, info: ReportInfo, writers: Writers, steps: Steps) ->
             out.row(tuple(_text(v) for v in row))
         counts[table.name] = out.rows
     if writers.doc is not None:
-        _pdf(writers.doc, info, tables, uses, plans, within, days)
+        _pdf(writers.doc, info, tables, uses, plans, within, days, series)
     return counts
 
 
@@ -395,11 +398,13 @@ def _pdf(
     plans: dict[str, ProductPlan],
     within: dict[int, int],
     days: int,
+    series: SeriesTable,
 ) -> None:
     width = doc.frame_width
     regular = doc.fonts.regular
     counts = [(t.title, str(len(t.frame))) for t in tables]
     counts.insert(0, ("Units used in the period", str(len(uses))))
+    counts.append(series.cover_row())
     doc.flow(cover(doc, info, counts))
     by_product, by_practitioner, stock, expiring, cover_table, reorder, lot_plan = tables
 
@@ -457,6 +462,9 @@ def _pdf(
     else:
         flow.append(_table(doc, by_practitioner.frame, width))
     doc.flow(flow)
+    doc.space(14)
+    doc.heading(series.title, 12)
+    doc.flow(series.flowables(doc))
 
     doc.new_section("Stock on hand")
     doc.flow(

@@ -11,10 +11,11 @@ does: the first start of a new clinic (on a scratch ledger of its own: the first
 then the recovery code), then the sign-in dialog, where the demo's manager mistypes the
 password once and then signs in ("Demo Manager", password "demo", as ``main.py demo``
 made them). Besides each screen's first view it captures the states that matter: a
-scanner burst parsed at receiving, the chair's green and red verdicts and its
-confirmation, the reason dialog, a recall, an exported report, a verified audit chain,
-the staff accounts, and the locked window. It writes into the ledger it is given: use a
-demo copy.
+scanner burst parsed at receiving, the chair's intake with its depth guidance and a
+screening Yes, the manager's override and the warnings confirmed, the chair's green and
+red verdicts and its confirmation, closing with the adverse events, the reason dialog,
+a recall, an exported report, a verified audit chain, the staff accounts, the treatment
+settings, and the locked window. It writes into the ledger it is given: use a demo copy.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from PySide6.QtWidgets import QDialog  # noqa: E402
+from PySide6.QtWidgets import QDialog, QLineEdit  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from inventory.access import Actor  # noqa: E402
@@ -38,6 +39,7 @@ from inventory.db import Database  # noqa: E402
 from inventory.ledger import open_ledger, resolve_url  # noqa: E402
 from inventory.models import Lot, Product, Unit  # noqa: E402
 from inventory.staff import has_staff  # noqa: E402
+from sterility import sharps  # noqa: E402
 from ui import capture, desktop  # noqa: E402
 from ui.app import application, make_window, start_dialog  # noqa: E402
 from ui.first_run import FirstRunDialog  # noqa: E402
@@ -158,6 +160,31 @@ def sample_codes(window: MainWindow) -> dict[str, str]:
         }
 
 
+def fill_intake(shots: Shooter, window: MainWindow) -> None:
+    """The form as a practitioner fills it for a client with acne scars: a depth outside
+    the clinic's range (warned inline), a Yes to rosacea (a manager must override), the
+    consent ticked, the first pen with a new sleeve, the room of an open sharps bin."""
+    chair = window.screens["chair"]
+    client = shots.find("Client reference")
+    capture.type_text(client, "C-2041")
+    shots.find("Concern").setCurrentText("acne scars")  # type: ignore[attr-defined]
+    shots.find("Planned depth").setCurrentText("0.5")  # type: ignore[attr-defined]
+    capture.spin_until(lambda: chair.intake.answer_buttons)  # type: ignore[attr-defined]
+    for key, (no, yes) in chair.intake.answer_buttons.items():  # type: ignore[attr-defined]
+        (yes if key == "rosacea" else no).setChecked(True)
+    chair.intake.consent.setChecked(True)  # type: ignore[attr-defined]
+    pen = shots.find("Pen")
+    if pen.count() > 1:  # type: ignore[attr-defined]
+        pen.setCurrentIndex(1)  # type: ignore[attr-defined]
+        chair.intake.sleeve.setChecked(True)  # type: ignore[attr-defined]
+    db = window.ctx.db
+    with db.read() as conn:
+        rooms = [c.room for c in sharps.list_containers(conn, state="open")]
+    room = shots.find("Room")
+    room.setText(rooms[0] if rooms else "Room 1")  # type: ignore[attr-defined]
+    capture.settle(window, extra_ms=500)  # the series and the warnings are read
+
+
 def take_all(shots: Shooter) -> None:
     """Every screen, and the states of it that matter, in the order a day goes."""
     window = shots.main_window()
@@ -186,13 +213,40 @@ def take_all(shots: Shooter) -> None:
     shots.find("Receive units").click()
     shots.shoot("receive-received")
 
-    # Chair: open a session, a green verdict, red ones, the deeper confirmation
+    # Chair: the intake (depth guidance, screening, consent, pen, room, series), the
+    # manager's override and the warnings confirmed, then the verdicts.
     shots.screen("chair")
     shots.find("Practitioner").setCurrentText("Dr Amira Haddad")  # type: ignore[attr-defined]
     shots.shoot("chair-no-session")
-    client = shots.find("Client reference")
-    capture.type_text(client, "C-2041")
-    capture.press_enter(client)
+    fill_intake(shots, window)
+    shots.shoot("chair-intake-warnings")
+    shots.find("Open session").click()  # type: ignore[attr-defined]
+    capture.settle(window)
+    shots.shoot("chair-manager-override", "Manager override")
+    override = capture.open_dialog("Manager override")
+    capture.find(override, "Override reason").setPlainText(  # type: ignore[attr-defined]
+        "Rosacea is on the nose only; the cheeks are clear. Treating the cheeks."
+    )
+    capture.find(override, "Override and open").click()  # type: ignore[attr-defined]
+    capture.settle(window)
+    try:
+        warnings = capture.open_dialog("Confirm before opening")
+    except LookupError:
+        warnings = None
+    if warnings is not None:
+        reasons = {
+            "Planned depth": "A first, gentle session; the client is new to microneedling",
+            "Sooner than": "The client travels next month",
+            "Pen not cleaned": "Cleaned and disinfected; the record follows",
+            "No sharps container": "A new sharps bin is on its way to the room",
+        }
+        for field in warnings.findChildren(QLineEdit):
+            name = field.accessibleName().removeprefix("Reason: ")
+            for start, reason in reasons.items():
+                if name.startswith(start):
+                    field.setText(reason)
+        shots.shoot("chair-confirm-warnings", "Confirm before opening")
+        capture.find(warnings, "Confirm and open").click()  # type: ignore[attr-defined]
     shots.shoot("chair-session-open")
     chair_scan = shots.find("Scan unit")
     for name, code in (
@@ -209,6 +263,11 @@ def take_all(shots: Shooter) -> None:
         shots.shoot("chair-confirm-deeper", "Confirm deeper needles")
         capture.open_dialog("Confirm deeper needles").reject()
         shots.shoot("chair-deeper-declined")
+    shots.find("Close session").click()  # type: ignore[attr-defined]
+    closing = capture.open_dialog("Close session")
+    capture.find(closing, "None observed").setChecked(True)  # type: ignore[attr-defined]
+    shots.shoot("chair-close-session", "Close session")
+    closing.reject()  # the session stays open for the lock picture
 
     # Inventory: units, the reason dialog, lots, a dashboard click-through
     shots.screen("inventory")
@@ -244,6 +303,8 @@ def take_all(shots: Shooter) -> None:
     settings = window.screens["settings"]
     settings.tabs.setCurrentWidget(settings.staff)  # type: ignore[attr-defined]
     shots.shoot("settings-staff")
+    settings.tabs.setCurrentWidget(settings.treatment)  # type: ignore[attr-defined]
+    shots.shoot("settings-treatment")
     shots.find("Add staff account").click()  # type: ignore[attr-defined]
     shots.shoot("settings-add-staff", "Add a staff account")
     capture.open_dialog("Add a staff account").reject()

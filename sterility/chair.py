@@ -5,6 +5,10 @@ ORM objects. The database has the last word: ``unit_use.unit_id`` is unique and 
 status update only succeeds from ``in_stock``, so two workstations scanning the same
 unit at the same instant can never both use it. Every refusal is recorded durably, in
 its own transaction, after the failed attempt is rolled back.
+
+A cartridge outside the depth range of the session's concern (its intake) is refused
+until confirmed, like one deeper than planned; the confirmation is written with the use,
+and the same needle length is not asked again in that session.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from inventory.errors import BarcodeUnreadable, DatabaseBusy
 from inventory.models import Lot, Product, Staff, Unit
 from inventory.rawsql import Raw, Statement
 from sterility import errors as e
+from sterility.care_models import SessionConfirmation, SessionIntake
+from sterility.guidance import concern_words
+from sterility.intake import write_confirmation
 from sterility.models import Recall, RecallItem, TreatmentSession, UnitUse
 from sterility.refusals import record_refusal
 
@@ -48,6 +55,7 @@ class Verdict:
     expiry: date
     at: datetime
     deeper_confirmed: bool = False
+    outside_range_confirmed: bool = False
 
     @property
     def needle_length_mm(self) -> str:
@@ -65,6 +73,7 @@ class Verdict:
 # driver (inventory.rawsql): the chair scan is the hottest path in the app.
 _S, _U, _L, _P = (m.__table__ for m in (TreatmentSession, Unit, Lot, Product))
 _USE, _R, _RI, _STAFF = (m.__table__ for m in (UnitUse, Recall, RecallItem, Staff))
+_IN, _CONF = SessionIntake.__table__, SessionConfirmation.__table__
 _SESSION = Statement(
     select(
         _S.c.id,
@@ -73,9 +82,27 @@ _SESSION = Statement(
         _S.c.practitioner,
         _STAFF.c.max_depth_um,
         _S.c.practitioner_id,
+        _IN.c.concern,
+        _IN.c.range_min_um,
+        _IN.c.range_max_um,
     )
-    .select_from(_S.outerjoin(_STAFF, _STAFF.c.id == _S.c.practitioner_id))
+    .select_from(
+        _S.outerjoin(_STAFF, _STAFF.c.id == _S.c.practitioner_id).outerjoin(
+            _IN, _IN.c.session_id == _S.c.id
+        )
+    )
     .where(_S.c.id == bindparam("session"))
+)
+# Asked only for a cartridge outside the range: was this needle length confirmed already?
+_LENGTH_CONFIRMED = Statement(
+    select(_CONF.c.id)
+    .select_from(_CONF.join(_U, _U.c.id == _CONF.c.unit_id).join(_P, _P.c.id == _U.c.product_id))
+    .where(
+        _CONF.c.session_id == bindparam("session"),
+        _CONF.c.kind == "cartridge_outside_range",
+        _P.c.needle_length_um == bindparam("length"),
+    )
+    .limit(1)
 )
 _UNIT = select(
     _U.c.id,
@@ -116,7 +143,8 @@ _PREVIOUS_USE = Statement(
     select(_USE.c.session_id, _USE.c.used_at).where(_USE.c.unit_id == bindparam("unit"))
 )
 _INSERT_USE = Statement(
-    insert(_USE).values(
+    insert(_USE)
+    .values(
         unit_id=bindparam("unit"),
         session_id=bindparam("session"),
         used_by=bindparam("by"),
@@ -131,7 +159,6 @@ _MARK_USED = Statement(
     .where(_U.c.id == bindparam("unit"), _U.c.status == "in_stock")
     .values(status="used", status_reason=None, status_changed_at=bindparam("at"))
 )
-
 
 
 @dataclass(frozen=True)
@@ -163,8 +190,13 @@ def use_unit(
     by: Actor,
     allow_deeper: bool = False,
     separator: str | None = None,
+    allow_outside_range: bool = False,
 ) -> Verdict:
-    """Record that the scanned unit is used in the session, or refuse and record why."""
+    """Record that the scanned unit is used in the session, or refuse and record why.
+
+    ``allow_deeper`` confirms needles longer than planned; ``allow_outside_range``
+    confirms needles outside the range of the session's concern.
+    """
     by.require("chair")
     try:
         scan = parse_for_use(scanned, separator=separator)
@@ -173,7 +205,15 @@ def use_unit(
         raise record_refusal(db, session_id, None, scanned, cls(exc.message), by) from None
     try:
         with db.write() as conn:
-            return _use(conn, db, session_id, scan, by=by, allow_deeper=allow_deeper)
+            return _use(
+                conn,
+                db,
+                session_id,
+                scan,
+                by=by,
+                allow_deeper=allow_deeper,
+                allow_outside_range=allow_outside_range,
+            )
     except _Refuse as refusal:
         raise record_refusal(db, session_id, refusal.unit_id, scanned, refusal.error, by) from None
     except DatabaseBusy:
@@ -195,7 +235,14 @@ def use_unit(
 
 
 def _use(
-    conn: Connection, db: Database, session_id: int, scan: Scan, *, by: Actor, allow_deeper: bool
+    conn: Connection,
+    db: Database,
+    session_id: int,
+    scan: Scan,
+    *,
+    by: Actor,
+    allow_deeper: bool,
+    allow_outside_range: bool,
 ) -> Verdict:
     raw = Raw(conn)
     session = raw.one(_SESSION, {"session": session_id})
@@ -207,6 +254,7 @@ def _use(
             None,
         )
     planned_depth_um, practitioner, scope_um, treating_id = session[2:6]
+    concern, range_min_um, range_max_um = session[6:9]
     if by.role == "practitioner" and treating_id not in (None, by.staff_id):
         raise _Refuse(
             e.NotYourSession(
@@ -234,7 +282,7 @@ def _use(
     tz = clinic_tz(raw)
     name = f"Unit {unit.code} ({unit.name}, lot {unit.lot_number})"
 
-    def verdict(reason: str, message: str, deeper: bool = False) -> Verdict:
+    def verdict(reason: str, message: str, deeper: bool = False, outside: bool = False) -> Verdict:
         return Verdict(
             True,
             reason,
@@ -248,6 +296,7 @@ def _use(
             unit.expiry,
             now,
             deeper,
+            outside,
         )
 
     recall = raw.one(
@@ -271,8 +320,7 @@ def _use(
         raise _Refuse(
             e.UnitAlreadyUsed(
                 f"{name} was already used in session {previous_session} at "
-                f"{show_local(previous_at, tz)}. A unit is used once: take a new one."
-                + recalled
+                f"{show_local(previous_at, tz)}. A unit is used once: take a new one." + recalled
             ),
             unit.id,
         )
@@ -329,6 +377,25 @@ def _use(
             ),
             unit.id,
         )
+    length = unit.needle_length_um
+    # Outside the concern's range: asked once per needle length in the session (the
+    # planned depth itself was confirmed when the session opened).
+    outside = (
+        concern is not None
+        and not range_min_um <= length <= range_max_um
+        and length != planned_depth_um
+        and raw.one(_LENGTH_CONFIRMED, {"session": session_id, "length": length}) is None
+    )
+    if outside and not allow_outside_range:
+        raise _Refuse(
+            e.OutsideRange(
+                f"{name} has {mm_text(length)} mm needles, outside the clinic's range for "
+                f"{concern_words(concern)} ({mm_text(range_min_um)} to "
+                f"{mm_text(range_max_um)} mm). Confirm to use it anyway, or take a cartridge "
+                "within the range."
+            ),
+            unit.id,
+        )
     use = {
         "unit_id": unit.id,
         "session_id": session_id,
@@ -374,7 +441,17 @@ def _use(
     message = f"{name}: OK to use."
     if deeper:
         message += f" Deeper than planned ({mm_text(unit.needle_length_um)} mm), confirmed."
-    return verdict("used", message, deeper)
+    if outside:
+        range_words = f"{mm_text(range_min_um)} to {mm_text(range_max_um)} mm"
+        warning = (
+            f"{name} has {mm_text(length)} mm needles, outside the clinic's range for "
+            f"{concern_words(concern)} ({range_words})."
+        )
+        write_confirmation(
+            conn, session_id, "cartridge_outside_range", warning, "", by=by, at=now, unit_id=unit.id
+        )
+        message += f" Outside the range for {concern_words(concern)} ({range_words}), confirmed."
+    return verdict("used", message, deeper, outside)
 
 
 def _find_unit(raw: Raw, scan: Scan) -> _Unit | None:

@@ -1,17 +1,21 @@
 """The equipment questions asked when a session opens: is the pen clean, is a sharps bin open.
 
 One home for each, so the chair, the command line, the equipment lists and the reports
-agree.
+agree. A room is compared as the clinic typed it, whatever its case ("Room 1" is
+"room 1"), on both databases alike (lower-cased in SQL on both sides).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, literal, select
 
 from inventory.clock import clinic_tz, show_local
+from inventory.errors import InvalidInput, NotFound
 from sterility.care_models import SessionIntake
 from sterility.equipment_models import Pen, PenCleaning, SharpsContainer
 from sterility.models import TreatmentSession
@@ -27,6 +31,32 @@ class SharpsContainerRow:
     collected_at: datetime | None
 
 
+def typed(value: str) -> str:
+    """Text typed to look a record up: NFC, trimmed, and a NUL (which no stored name holds,
+    and PostgreSQL refuses in a query) shown as text, so it simply finds nothing."""
+    return unicodedata.normalize("NFC", value).strip().replace("\x00", "\\x00")
+
+
+def same_room(column: Any, room: str) -> ColumnElement[bool]:
+    """``column`` names the room ``room`` (case aside; the same rule in SQL everywhere)."""
+    return func.lower(column) == func.lower(literal(typed(room)))
+
+
+def recorded_time(conn: Connection, value: datetime | None, now: datetime, what: str) -> datetime:
+    """When something was done, as staff typed it: now by default, never in the future;
+    without a time zone it is the clinic's wall-clock time. Returned in UTC."""
+    when = now if value is None else value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=clinic_tz(conn))
+    when = when.astimezone(UTC)
+    if when > now:
+        raise InvalidInput(
+            f"A {what} is recorded once it was done: "
+            f"{show_local(when, clinic_tz(conn))} is in the future."
+        )
+    return when
+
+
 def last_cleaning(conn: Connection, pen_id: int, at: datetime) -> datetime | None:
     """When the pen was last cleaned at or before ``at`` (None: never)."""
     return conn.execute(
@@ -36,27 +66,45 @@ def last_cleaning(conn: Connection, pen_id: int, at: datetime) -> datetime | Non
     ).scalar_one()
 
 
+def sessions_since_cleaning(conn: Connection, pen_id: int, at: datetime) -> int:
+    """Sessions opened with the pen after its last cleaning, up to ``at`` (all when never
+    cleaned)."""
+    cleaned = last_cleaning(conn, pen_id, at)
+    query = (
+        select(func.count())
+        .select_from(TreatmentSession)
+        .join(SessionIntake, SessionIntake.session_id == TreatmentSession.id)
+        .where(SessionIntake.pen_id == pen_id, TreatmentSession.opened_at <= at)
+    )
+    if cleaned is not None:
+        query = query.where(TreatmentSession.opened_at > cleaned)
+    return int(conn.execute(query).scalar_one())
+
+
 def pen_cleaning_overdue(conn: Connection, pen_id: int, at: datetime) -> str | None:
     """The warning sentence when the pen was not cleaned since its last session, else None.
 
     A pen is cleaned between clients: it is overdue once a session was opened with it
     after its last cleaning, or when it was never cleaned.
     """
-    serial = conn.execute(select(Pen.serial).where(Pen.id == pen_id)).scalar_one()
+    serial = conn.execute(select(Pen.serial).where(Pen.id == pen_id)).scalar_one_or_none()
+    if serial is None:
+        raise NotFound(f"There is no pen number {pen_id} in the pen list.")
     cleaned = last_cleaning(conn, pen_id, at)
-    used = (
-        select(func.max(TreatmentSession.opened_at))
-        .join(SessionIntake, SessionIntake.session_id == TreatmentSession.id)
-        .where(SessionIntake.pen_id == pen_id, TreatmentSession.opened_at <= at)
-    )
-    if cleaned is not None:
-        used = used.where(TreatmentSession.opened_at > cleaned)
-    last_used = conn.execute(used).scalar_one()
     if cleaned is None:
         return (
             f"Pen {serial} has no cleaning recorded. Clean and disinfect it, and record "
             "the cleaning, before this client."
         )
+    last_used = conn.execute(
+        select(func.max(TreatmentSession.opened_at))
+        .join(SessionIntake, SessionIntake.session_id == TreatmentSession.id)
+        .where(
+            SessionIntake.pen_id == pen_id,
+            TreatmentSession.opened_at <= at,
+            TreatmentSession.opened_at > cleaned,
+        )
+    ).scalar_one()
     if last_used is None:
         return None
     tz = clinic_tz(conn)
@@ -68,12 +116,15 @@ def pen_cleaning_overdue(conn: Connection, pen_id: int, at: datetime) -> str | N
 
 
 def open_container(conn: Connection, room: str, at: datetime) -> SharpsContainerRow | None:
-    """The sharps container open at ``room`` at ``at`` (the newest, if several)."""
+    """The sharps container open at ``room`` at ``at``: opened at or before ``at`` and not
+    sealed by then (the newest, should several be). A used cartridge went to this one."""
+    if not room.strip():
+        return None
     c = SharpsContainer
     row = conn.execute(
         select(c.id, c.label, c.room, c.opened_at, c.sealed_at, c.collected_at)
         .where(
-            func.lower(c.room) == room.strip().lower(),
+            same_room(c.room, room),
             c.opened_at <= at,
             (c.sealed_at.is_(None)) | (c.sealed_at > at),
         )

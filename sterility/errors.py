@@ -91,6 +91,36 @@ class UnitBusy(ScanRefused):
     code = "unit_busy"
 
 
+class ScreeningPositive(ScanRefused):
+    """A "yes" on the screening form and no manager's override: the session is not opened."""
+
+    code = "screening_positive"
+
+
+class OutsideRange(ScanRefused):
+    """The cartridge's needles are outside the depth range of the session's concern."""
+
+    code = "outside_range"
+
+
+class PackQuarantined(ScanRefused):
+    """An instrument pack of a sterilizer load that failed an indicator."""
+
+    code = "pack_quarantined"
+
+
+class PackUsed(ScanRefused):
+    """An instrument pack already opened for a session."""
+
+    code = "pack_used"
+
+
+class PackUnknown(ScanRefused):
+    """A pack code that is on no sterilizer load."""
+
+    code = "pack_unknown"
+
+
 REFUSALS: dict[str, type[ScanRefused]] = {
     cls.code: cls
     for cls in (
@@ -110,5 +140,10 @@ REFUSALS: dict[str, type[ScanRefused]] = {
         BeyondScope,
         NotYourSession,
         UnitBusy,
+        ScreeningPositive,
+        OutsideRange,
+        PackQuarantined,
+        PackUsed,
+        PackUnknown,
     )
 }

@@ -36,6 +36,11 @@ REASON_WORDS = {
     "not_your_session": "another practitioner's session",
     "beyond_scope": "beyond the practitioner's scope of practice",
     "unit_busy": "unit busy at another workstation",
+    "screening_positive": "screening positive, no manager's override",
+    "outside_range": "needles outside the concern's depth range",
+    "pack_quarantined": "instrument pack quarantined (failed indicator)",
+    "pack_used": "instrument pack already used",
+    "pack_unknown": "unknown instrument pack",
     "refused": "refused",
 }
 

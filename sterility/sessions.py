@@ -5,6 +5,11 @@ themselves, a manager for any active practitioner (or themselves). A planned dep
 beyond the practitioner's scope of practice is refused and recorded as a refusal.
 The client reference is stored encrypted (sterility.clients) and the audit trail keeps
 only its blind index.
+
+Every session opens with its intake (sterility.intake): screening, consent, concern,
+pen, room and series, checked and written in the session's own transaction; a positive
+screening without a manager's override is refused and recorded like a scope refusal.
+A session closes once its adverse events, or "none", are recorded.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from sqlalchemy import Connection, Select, insert, select, update
 
 from inventory import audit
 from inventory.access import Actor, NotAllowed
+from inventory.bindings import binding
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
 from inventory.ids import next_id
@@ -25,8 +31,9 @@ from inventory.models import Lot, Product, Unit
 from inventory.needles import mm_text, needle_um
 from inventory.staff import StaffInfo, find_staff, list_staff
 from inventory.text import clean
-from sterility import clients
-from sterility.errors import BeyondScope
+from sterility import clients, forms, intake
+from sterility.errors import BeyondScope, ScanRefused
+from sterility.intake import Intake, NeedsConfirmation
 from sterility.models import BodyArea, TreatmentSession, UnitUse
 from sterility.refusals import record_refusal
 
@@ -112,15 +119,23 @@ def open_session(
     by: Actor,
     practitioner: str | None = None,
     device: str = "",
+    intake: Intake,
+    override_by: Actor | None = None,
 ) -> SessionInfo:
-    """Open a treatment session; its id goes on every use and refusal."""
+    """Open a treatment session with its intake; its id goes on every use and refusal.
+
+    Refused and recorded: a depth beyond the practitioner's scope, a positive screening
+    without a manager's override (``by`` a manager, or ``override_by``, a manager who
+    signed in for this one action). Warnings not yet confirmed in
+    ``intake.confirmations`` raise :class:`NeedsConfirmation` together; nothing is written.
+    """
     by.require("sessions")
     stored = clients.store(by.keys, client_ref)
     device = clean(device, "device", required=False)
     depth = needle_um(depth_mm)
     area = area.strip().lower()
     try:
-        return _open(db, stored, area, depth, device, by, practitioner)
+        return _open(db, stored, area, depth, device, by, practitioner, intake, override_by)
     except _Refused as refused:
         raise record_refusal(db, None, None, refused.scanned, refused.error, by) from None
 
@@ -133,7 +148,19 @@ def _open(
     device: str,
     by: Actor,
     practitioner: str | None,
+    given: Intake,
+    override_by: Actor | None,
 ) -> SessionInfo:
+    confirmed = intake.check_confirmations(given.confirmations)
+    language = clean(given.language, "language", max_len=40, required=False)
+    override_reason = clean(
+        given.override_reason, "reason for the override", max_len=500, required=False
+    )
+    if given.pen_serial is not None and not given.sleeve_fitted:
+        raise InvalidInput(
+            f"Fit a new barrier sleeve on pen {given.pen_serial.strip()} for this client, "
+            "and say so, before the session opens."
+        )
     with db.write() as conn:
         treating = _practitioner(conn, by, practitioner)
         areas = body_areas(conn)
@@ -155,6 +182,35 @@ def _open(
                 "them. Plan a shallower depth, or a practitioner whose scope allows it."
             )
             raise _Refused(refused, f"session: {area}, planned {mm_text(depth)} mm")
+        checked = intake.checks(
+            conn,
+            client_key=stored.key,
+            area=area,
+            depth_um=depth,
+            concern=given.concern,
+            at=now,
+            pen_serial=given.pen_serial,
+            room=given.room,
+            series_planned=given.series_planned,
+        )
+        screening = forms.ensure_current(conn, "screening", by, now)
+        consent = forms.ensure_current(conn, "consent", by, now)
+        intake.check_consent(consent, given.consent_version)
+        answers = intake.check_answers(screening, given.answers)
+        manager = None
+        if any(answers.values()):
+            if not override_reason:
+                raise _Refused(
+                    intake.screening_refusal(screening, answers),
+                    f"session: {area}, screening positive: "
+                    + ", ".join(k for k, yes in answers.items() if yes),
+                )
+            manager = intake.overrider(by, override_by, intake.positive_words(screening, answers))
+        waiting = intake.unconfirmed(checked.warnings, confirmed)
+        if waiting:
+            raise NeedsConfirmation(waiting)
+        if checked.pen is not None:
+            values["device"] = checked.pen.serial
         wanted = {"id": chosen} if (chosen := next_id(conn, TreatmentSession.__table__)) else {}
         session_id = conn.execute(
             insert(TreatmentSession)
@@ -169,6 +225,19 @@ def _open(
             )
             .returning(TreatmentSession.id)
         ).scalar_one()
+        intake_id, intake_values = intake.write_intake(
+            conn,
+            session_id,
+            checked=checked,
+            screening=screening,
+            consent=consent,
+            answers=answers,
+            language=language,
+            sleeve_fitted=given.sleeve_fitted,
+            room=clean(given.room, "room", max_len=60, required=False),
+            by=by,
+            at=now,
+        )
         audit.record(
             conn,
             at=now,
@@ -176,15 +245,44 @@ def _open(
             action="open",
             entity="session",
             entity_id=session_id,
-            new=values | {"client": stored.key},
+            new=values
+            | {
+                "client": stored.key,
+                "concern": checked.concern,
+                "screening_version": screening.version,
+                "screening_positive": any(answers.values()),
+                "consent_version": consent.version,
+                "series": checked.series.words,
+            },
+            row=binding("session_intake", intake_id, intake_values),
         )
+        if manager is not None:
+            intake.write_confirmation(
+                conn,
+                session_id,
+                "screening_override",
+                "Screening answered yes: " + intake.positive_words(screening, answers),
+                override_reason,
+                by=manager,
+                at=now,
+            )
+        for warning in checked.warnings:
+            intake.write_confirmation(
+                conn,
+                session_id,
+                warning.kind,
+                warning.message,
+                confirmed[warning.kind],
+                by=by,
+                at=now,
+            )
         return get_session(conn, session_id, by.keys)
 
 
 class _Refused(Exception):
     """Internal: leave the transaction (rolling it back) with a refusal to record."""
 
-    def __init__(self, error: BeyondScope, scanned: str) -> None:
+    def __init__(self, error: ScanRefused, scanned: str) -> None:
         self.error, self.scanned = error, scanned
 
 
@@ -205,19 +303,36 @@ def _practitioner(conn: Connection, by: Actor, name: str | None) -> StaffInfo:
     return person
 
 
-def close_session(db: Database, session_id: int, *, by: Actor) -> SessionInfo:
-    """Close a session: no unit can be used in it afterwards."""
+def close_session(
+    db: Database, session_id: int, *, by: Actor, adverse: str | None = None
+) -> SessionInfo:
+    """Close a session: no unit can be used in it afterwards.
+
+    Its adverse events, or none, are recorded first: ``adverse`` "none" or a description
+    is recorded with the close; with None, one must have been recorded already.
+    """
     by.require("sessions")
     with db.write() as conn:
         session = get_session(conn, session_id, by.keys)
         if not session.is_open:
             raise InvalidInput(f"Session {session_id} is already closed.")
         now = db.now(conn)
+        recorded = None
+        if adverse is not None:
+            values = intake.adverse_values(session_id, adverse, by, now)
+            recorded = (intake.write_adverse(conn, values), values)
+        elif not intake.adverse_of(conn, session_id):
+            raise InvalidInput(
+                f"Record adverse events, or none, before closing session {session_id}."
+            )
         conn.execute(
             update(TreatmentSession)
             .where(TreatmentSession.id == session_id)
             .values(closed_at=now, closed_by=by.name, closed_by_id=by.staff_id)
         )
+        new: dict[str, object] = {"closed_at": now.isoformat()}
+        if recorded is not None:
+            new |= intake.adverse_audit(recorded[1])
         audit.record(
             conn,
             at=now,
@@ -226,7 +341,8 @@ def close_session(db: Database, session_id: int, *, by: Actor) -> SessionInfo:
             entity="session",
             entity_id=session_id,
             old={"closed_at": None},
-            new={"closed_at": now.isoformat()},
+            new=new,
+            row=binding("adverse_event", *recorded) if recorded is not None else None,
         )
         return get_session(conn, session_id, by.keys)
 
@@ -307,4 +423,3 @@ def session_uses(conn: Connection, session_id: int) -> list[UseRow]:
         .order_by(UnitUse.used_at)
     )
     return [UseRow(*row) for row in conn.execute(query)]
-

@@ -22,6 +22,8 @@ from inventory.access import Actor
 from inventory.db import Database
 from inventory.keyring import HELD_BY_ROLE, Keyring, new_keyring
 from inventory.signing_key import new_signing_key
+from sterility.forms import SCREENING_V1
+from sterility.intake import Intake
 
 PASSWORD = "test password"
 SEEDED_AT = datetime(2026, 3, 1, tzinfo=UTC)  # before every test's clock (tests.conftest.T0)
@@ -130,3 +132,39 @@ def staff(name: str) -> Actor:
 
 MANAGER = "Test Manager"
 SEEDED_EVENTS = len(ROSTER)  # the clinic's setup and one event per account added
+
+
+# Every session opens with its intake (sterility.intake). Tests that are not about the
+# intake open theirs with this one: every built-in screening question answered no, the
+# built-in consent (version 1), the concern "fine lines" (0.5 to 1.5 mm, the range that
+# holds every test cartridge and roller, so the chair asks nothing more than before), and
+# the warnings such a test meets confirmed in advance: no sharps container is open (no
+# room is named), a depth planned outside the range, a client treated again within the
+# series spacing. A confirmation is written only for a warning that arises.
+CLEAR_CONFIRMATIONS = {
+    "no_sharps_container": "",
+    "depth_outside_range": "",
+    "series_spacing": "test clinic: sessions minutes apart",
+}
+
+
+def clear_intake(**overrides: object) -> Intake:
+    """An intake that raises nothing a test not about intake would notice."""
+
+    values: dict[str, object] = {
+        "concern": "fine_lines",
+        "answers": {key: False for key, _question in SCREENING_V1},
+        "consent_version": 1,
+        "confirmations": dict(CLEAR_CONFIRMATIONS),
+    }
+    return Intake(**(values | overrides))  # type: ignore[arg-type]
+
+
+def clear_intake_args(*extra: str) -> list[str]:
+    """The same intake as ``session open`` options, for command-line tests."""
+    args = ["--concern", "fine_lines", "--consent-version", "1"]
+    for key, _question in SCREENING_V1:
+        args += ["--screen", f"{key}=no"]
+    for kind, reason in CLEAR_CONFIRMATIONS.items():
+        args += ["--confirm", f"{kind}={reason}" if reason else kind]
+    return [*args, *extra]

@@ -32,7 +32,7 @@ from sterility.errors import UnitAlreadyUsed, UnitExpired, UnitQuarantined
 from sterility.models import TreatmentSession
 from tests import people
 from tests.conftest import GTIN_05, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 APPEND_ONLY = ("audit_event", "unit_use", "refusal", "unit_hold")
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,11 +104,11 @@ def verify(db: Database, *, with_key: bool = True) -> audit.ChainReport:
 def a_day(db: Database, stocked) -> tuple[int, str]:
     """Two sessions with uses; returns the first session and a used unit code."""
     first = sessions.open_session(
-        db, client_ref="C-1", area="face", depth_mm="1.0", by=staff("Sam")
+        db, client_ref="C-1", area="face", depth_mm="1.0", by=staff("Sam"), intake=clear_intake()
     )
     use_unit(db, first.id, "U1-001", by=staff("Sam"))
     second = sessions.open_session(
-        db, client_ref="C-2", area="face", depth_mm="1.0", by=staff("Sam")
+        db, client_ref="C-2", area="face", depth_mm="1.0", by=staff("Sam"), intake=clear_intake()
     )
     use_unit(db, second.id, "U1-002", by=staff("Sam"))
     use_unit(db, second.id, "U1-003", by=staff("Sam"))
@@ -146,7 +146,9 @@ def test_attack_delete_a_use_and_its_event_then_recompute_the_chain(db: Database
     assert not report.ok and report.first_broken == event.id
     assert "seal does not check with the verification key" in report.problem
     # The unit could be used again, but the trail now says that the record was rewritten.
-    info = sessions.open_session(db, client_ref="C-3", area="face", depth_mm="1.0", by=staff("Sam"))
+    info = sessions.open_session(
+        db, client_ref="C-3", area="face", depth_mm="1.0", by=staff("Sam"), intake=clear_intake()
+    )
     use_unit(db, info.id, "U1-001", by=staff("Sam"))
     assert not verify(db).ok
 
@@ -212,7 +214,8 @@ def test_attack_clock_set_back_two_days(tmp_path: Path, clock) -> None:
         receiving.receive(db, [box(GTIN_05, "EXP", date(2026, 3, 10))], by=staff("Manager"))
         clock.advance(days=1)
         info = sessions.open_session(
-            db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Sam")
+            db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Sam"),
+            intake=clear_intake(),
         )
         clock.advance(days=-2)  # someone sets the PC clock back two days
         with pytest.raises(LotExpired):
@@ -232,7 +235,9 @@ def test_attack_restore_an_older_backup_after_a_use(tmp_path: Path) -> None:
     path = tmp_path / "clinic" / "ledger.sqlite3"
     db = make_ledger(f"sqlite:///{path}")
     saved = backup.backup_to(db, tmp_path / "before.sqlite3", by=staff("Manager"))
-    info = sessions.open_session(db, client_ref="C-9", area="face", depth_mm="0.5", by=staff("Sam"))
+    info = sessions.open_session(
+        db, client_ref="C-9", area="face", depth_mm="0.5", by=staff("Sam"), intake=clear_intake()
+    )
     use_unit(db, info.id, "U1-005", by=staff("Sam"))
     db.dispose()
     key = people.verification_key()
@@ -258,7 +263,8 @@ def test_attack_restore_an_older_backup_after_a_use(tmp_path: Path) -> None:
         assert recorded["events_rolled_back"] >= 2 and recorded["units_to_check"] == ["U1-005"]
         assert recorded["replaced_head"]["events"] > recorded["backup_events"]
         fresh = sessions.open_session(
-            again, client_ref="C-10", area="face", depth_mm="0.5", by=staff("Sam")
+            again, client_ref="C-10", area="face", depth_mm="0.5", by=staff("Sam"),
+            intake=clear_intake(),
         )
         assert fresh.id > info.id  # the rolled-back session's number is not handed out again
         with pytest.raises(UnitQuarantined, match="needs a check"):
@@ -284,7 +290,8 @@ def test_a_restore_without_the_key_says_sealing_stopped(tmp_path: Path) -> None:
     again = open_ledger(f"sqlite:///{path}", warn=lambda _s: None)
     try:
         info = sessions.open_session(
-            again, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Sam")
+            again, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Sam"),
+            intake=clear_intake(),
         )
         use_unit(again, info.id, "U1-009", by=staff("Sam"))
         with again.read() as conn:
@@ -304,7 +311,9 @@ def test_attack_read_old_sealing_keys_from_the_files(tmp_path: Path) -> None:
 
     path = tmp_path / "clinic" / "ledger.sqlite3"
     db = make_ledger(f"sqlite:///{path}")
-    info = sessions.open_session(db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Sam"))
+    info = sessions.open_session(
+        db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Sam"), intake=clear_intake()
+    )
     for n in range(3, 11):
         use_unit(db, info.id, f"U1-{n:03d}", by=staff("Sam"))
     backup.backup_to(db, tmp_path / "usb.sqlite3", by=staff("Manager"))
@@ -427,7 +436,9 @@ def test_session_numbers_come_from_the_floor(db: Database) -> None:
 
     with db.write() as conn:
         ids.raise_floor(conn, "treatment_session", 500)
-    info = sessions.open_session(db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Sam"))
+    info = sessions.open_session(
+        db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Sam"), intake=clear_intake()
+    )
     assert info.id == 500
     with db.read() as conn:
         assert conn.execute(select(TreatmentSession.id)).scalars().all() == [500]

@@ -12,6 +12,7 @@ import pytest
 
 from tests import people
 from tests.conftest import GTIN_05, box
+from tests.people import clear_intake_args
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,6 +90,7 @@ def test_receive_then_use_then_refuse(cli) -> None:
         "face",
         "--depth",
         "0.5",
+        *clear_intake_args(),
     )
     assert opened.returncode == 0
     session = opened.stdout.strip()
@@ -107,6 +109,7 @@ def test_receive_then_use_then_refuse(cli) -> None:
         "face",
         "--depth",
         "0.5",
+        *clear_intake_args(),
     ).stdout.strip()
     refused = cli("session", "use", other, "--scan", code)
     assert refused.returncode == 3
@@ -147,6 +150,7 @@ def test_deeper_needs_allow_deeper(cli) -> None:
         "face",
         "--depth",
         "0.25",
+        *clear_intake_args(),
     ).stdout.strip()
     refused = cli("session", "use", session, "--scan", code)
     assert refused.returncode == 3 and "deeper than the 0.25 mm" in refused.stderr

@@ -12,6 +12,7 @@ from inventory.db import Database
 from inventory.errors import DatabaseReadOnly
 from inventory.ledger import open_ledger
 from tests.conftest import pg_or_fail
+from tests.people import clear_intake_args
 from tests.test_cli import demo_cli
 
 
@@ -47,7 +48,8 @@ def test_db_copy_to_moves_the_demo_ledger_and_the_seals_check_out(
     assert report["seals_checked"] and report["events"] == copied["events"]
     # Work goes on there, with new numbers after the copied ones.
     opened = on_server(
-        "session", "open", "--client", "C-NEW", "--area", "face", "--depth", "0.5", "--json"
+        "session", "open", "--client", "C-NEW", "--area", "face", "--depth", "0.5", "--json",
+        *clear_intake_args(),
     )
     assert opened.returncode == 0, opened.stderr
     assert json.loads(opened.stdout)["id"] > max_session(path)

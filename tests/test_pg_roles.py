@@ -37,7 +37,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from tests import people
 from tests.conftest import GTIN_05, T0, _pg_copy, add_products, box, pg_or_fail
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.pgserver import PgServer
 from tests.test_cli import run
 
@@ -86,7 +86,7 @@ def ledger(pg_url: str) -> Ledger:
         add_products(admin)
         received = receiving.receive(admin, [box(GTIN_05, "A100")], by=staff("Test Manager"))
         sid = sessions.open_session(admin, client_ref="C-1", area="face", depth_mm="0.5",
-                                    by=staff("Dr H")).id
+                                    by=staff("Dr H"), intake=clear_intake()).id
         use_unit(admin, sid, received.lines[0].unit_codes[0], by=staff("Dr H"))
     finally:
         admin.dispose()
@@ -113,7 +113,7 @@ def test_attack_inspector_holds_advisory_locks_chair_scans_go_on(ledger: Ledger)
     app = _as_app(ledger)
     try:
         sid = sessions.open_session(app, client_ref="C-2", area="face", depth_mm="0.5",
-                                    by=staff("Dr H")).id
+                                    by=staff("Dr H"), intake=clear_intake()).id
         code = _in_stock(app)[0]
         with ledger.login(ledger.inspector) as inspector:
             inspector.execute("BEGIN")
@@ -237,7 +237,7 @@ def test_the_app_runs_as_the_app_role(ledger: Ledger, tmp_path: Path) -> None:
         assert received.units == 10
         codes = received.lines[0].unit_codes
         sid = sessions.open_session(app, client_ref="C-9", area="face", depth_mm="0.5",
-                                    by=practitioner).id
+                                    by=practitioner, intake=clear_intake()).id
         assert use_unit(app, sid, codes[0], by=practitioner).accepted
         holds.quarantine(app, codes[1], reason="dropped", by=manager)
         holds.release(app, codes[1], reason="package intact", by=manager)
@@ -245,7 +245,7 @@ def test_the_app_runs_as_the_app_role(ledger: Ledger, tmp_path: Path) -> None:
         recall = recalls.enter_recall(app, gtin=GTIN_05, lots=["B200"], reference="R-1",
                                       notice_text="Sterility not assured", by=manager)
         recalls.close_recall(app, recall.recall_id, note="Supplier collected", by=manager)
-        sessions.close_session(app, sid, by=practitioner)
+        sessions.close_session(app, sid, by=practitioner, adverse="none")
         accounts.change_password(app, people.PASSWORD, "a new long password", by=practitioner)
         accounts.add_staff(app, name="Ana Lima", role="practitioner", password="a long password",
                            max_depth_mm=None, by=manager)

@@ -11,7 +11,7 @@ from inventory.db import Database
 from sterility import recalls, sessions
 from sterility.chair import use_unit
 from tests.conftest import GTIN_10
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def _codes(receipt, lot: str) -> list[str]:
@@ -24,7 +24,8 @@ def recall_id(db: Database, stocked) -> int:
     b200, a100 = _codes(stocked, "B200"), _codes(stocked, "A100")
     for client, code in (("C-1", b200[0]), ("C-1", b200[1]), ("C-2", b200[2]), ("C-3", a100[0])):
         sid = sessions.open_session(
-            db, client_ref=client, area="face", depth_mm="1.0", by=staff("Sam")
+            db, client_ref=client, area="face", depth_mm="1.0", by=staff("Sam"),
+            intake=clear_intake(),
         ).id
         use_unit(db, sid, code, by=staff("Sam"))
     return recalls.enter_recall(

@@ -21,12 +21,12 @@ from sterility import sessions
 from sterility.chair import use_unit
 from sterility.errors import UnitBusy
 from sterility.models import Refusal, UnitUse
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def _session(db: Database) -> int:
     return sessions.open_session(db, client_ref="C-1", practitioner="Dr H", area="face",
-                                 depth_mm="1.0", by=staff("Dr H")).id
+                                 depth_mm="1.0", by=staff("Dr H"), intake=clear_intake()).id
 
 
 def _code(stocked) -> str:

@@ -45,6 +45,7 @@ from ui.screens.audit import AuditScreen
 from ui.screens.base import Screen
 from ui.screens.chair import ChairScreen
 from ui.screens.dashboard import DashboardScreen
+from ui.screens.equipment import EquipmentScreen
 from ui.screens.inventory import InventoryScreen
 from ui.screens.recalls import RecallsScreen
 from ui.screens.receive import ReceiveScreen
@@ -59,6 +60,7 @@ SCREENS: list[tuple[str, type[Screen]]] = [
     ("chair", ChairScreen),
     ("inventory", InventoryScreen),
     ("recalls", RecallsScreen),
+    ("equipment", EquipmentScreen),
     ("reports", ReportsScreen),
     ("audit", AuditScreen),
     ("settings", SettingsScreen),

@@ -31,6 +31,12 @@ HEADLINES = {
     "session_closed": "This session is closed",
     "no_session": "No such session",
     "deeper_than_planned": "Deeper than planned",
+    "outside_range": "Outside the clinic's range",
+    "needs_confirmation": "Confirm before opening",
+    "screening_positive": "Not opened: screening positive",
+    "pack_quarantined": "Do not use: pack quarantined",
+    "pack_used": "Do not use: pack already used",
+    "pack_unknown": "Do not use: unknown pack",
     "label_mismatch": "Do not use: label does not match",
     "unit_busy": "Busy: scan again",
     "busy": "Busy: another workstation is writing; scan again",
@@ -93,6 +99,8 @@ class VerdictBanner(QFrame):
         )
         if verdict.deeper_confirmed:
             details += "\nDeeper than planned: confirmed."
+        if getattr(verdict, "outside_range_confirmed", False):
+            details += "\nOutside the clinic's range for the concern: confirmed."
         if verdict.reason == "used":
             self._set("ok", verdict.reason, HEADLINES["used"], details)
         else:
@@ -103,8 +111,9 @@ class VerdictBanner(QFrame):
         state = "wait" if code in BUSY_CODES else "refused"
         self._set(state, code, headline or headline_for(code), message)
 
-    def show_confirm(self, message: str) -> None:
-        self._set("confirm", "deeper_than_planned", HEADLINES["deeper_than_planned"], message)
+    def show_confirm(self, message: str, code: str = "deeper_than_planned") -> None:
+        """Amber: the practitioner decides (deeper than planned, outside the range)."""
+        self._set("confirm", code, headline_for(code), message)
 
     def show_busy(self, scanned: str) -> None:
         shown = scanned.replace("\x1d", "\u241d")

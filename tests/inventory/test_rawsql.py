@@ -18,7 +18,7 @@ from inventory.rawsql import Raw, Statement
 from sterility import sessions
 from sterility.chair import use_unit
 from sterility.models import UnitUse
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 _R = Receipt.__table__
 _INSERT = Statement(
@@ -60,7 +60,8 @@ def test_a_time_written_by_the_orm_reads_back_through_the_driver(db: Database) -
 def test_the_chairs_use_time_is_the_verdicts(db: Database, stocked, clock) -> None:
     clock.at = datetime(2026, 3, 10, 1, 30, 0, 654321, tzinfo=UTC)
     info = sessions.open_session(
-        db, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
+        db, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam"),
+        intake=clear_intake(),
     )
     verdict = use_unit(db, info.id, "U1-001", by=staff("Sam"))
     with db.read() as conn:

@@ -19,7 +19,7 @@ from sterility import recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import UnitExpired, UnitRecalled
 from tests.conftest import GTIN_05, GTIN_ROLLER
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def _label(serial: str, expiry: date = date(2027, 1, 31)) -> str:
@@ -28,7 +28,8 @@ def _label(serial: str, expiry: date = date(2027, 1, 31)) -> str:
 
 def _session(db: Database) -> int:
     return sessions.open_session(
-        db, client_ref="C-7", practitioner="Sam", area="scalp", depth_mm="1.5", by=staff("Sam")
+        db, client_ref="C-7", practitioner="Sam", area="scalp", depth_mm="1.5", by=staff("Sam"),
+        intake=clear_intake(),
     ).id
 
 

@@ -29,7 +29,7 @@ from sterility.errors import BeyondScope
 from sterility.models import Refusal, TreatmentSession
 from tests import people
 from tests.conftest import GTIN_05, GTIN_10, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 ROLES = {"manager": "Manager", "practitioner": "Sam", "inspector": "Inspector"}
 Call = Callable[[Database, Any, dict[str, Any], Path], object]
@@ -40,7 +40,7 @@ def clinic(db: Database, stocked) -> dict[str, Any]:
     """A morning's state: an open session, a quarantined unit and an open recall."""
     manager = staff("Manager")
     session = sessions.open_session(
-        db, client_ref="C-1", area="face", depth_mm="1.0", by=staff("Sam")
+        db, client_ref="C-1", area="face", depth_mm="1.0", by=staff("Sam"), intake=clear_intake()
     )
     holds.quarantine(db, "U1-010", reason="dented", by=manager)
     recall = recalls.enter_recall(
@@ -79,12 +79,12 @@ CALLS: dict[str, tuple[set[str], Call]] = {
     "open a session": (
         {"manager", "practitioner"},
         lambda db, by, c, _t: sessions.open_session(
-            db, client_ref="C-2", area="face", depth_mm="0.5", by=by
+            db, client_ref="C-2", area="face", depth_mm="0.5", by=by, intake=clear_intake()
         ),
     ),
     "close a session": (
         {"manager", "practitioner"},
-        lambda db, by, c, _t: sessions.close_session(db, c["session"], by=by),
+        lambda db, by, c, _t: sessions.close_session(db, c["session"], by=by, adverse="none"),
     ),
     "use a unit": (
         {"manager", "practitioner"},
@@ -190,10 +190,12 @@ def test_each_role_does_only_its_part(
 def test_a_practitioner_cannot_open_a_session_for_someone_else(db: Database) -> None:
     with pytest.raises(NotAllowed, match="opens sessions for themselves"):
         sessions.open_session(
-            db, client_ref="C-1", area="face", depth_mm="0.5", practitioner="Jo", by=staff("Sam")
+            db, client_ref="C-1", area="face", depth_mm="0.5", practitioner="Jo", by=staff("Sam"),
+            intake=clear_intake(),
         )
     info = sessions.open_session(
-        db, client_ref="C-1", area="face", depth_mm="0.5", practitioner="Jo", by=staff("Manager")
+        db, client_ref="C-1", area="face", depth_mm="0.5", practitioner="Jo", by=staff("Manager"),
+        intake=clear_intake(),
     )
     assert (info.practitioner, info.practitioner_id) == ("Jo", staff("Jo").staff_id)
 
@@ -204,7 +206,8 @@ def test_a_practitioner_cannot_open_a_session_for_someone_else(db: Database) -> 
 def test_a_session_planned_beyond_the_scope_is_refused_and_recorded(db: Database) -> None:
     with pytest.raises(BeyondScope) as refused:
         sessions.open_session(
-            db, client_ref="C-9", area="face", depth_mm="1.0", by=staff("Esthetician")
+            db, client_ref="C-9", area="face", depth_mm="1.0", by=staff("Esthetician"),
+            intake=clear_intake(),
         )
     assert "up to 0.5 mm" in refused.value.message and refused.value.refusal_id
     with db.read() as conn:
@@ -218,7 +221,8 @@ def test_a_cartridge_beyond_the_scope_is_refused_at_the_chair_even_confirmed(
     db: Database, stocked
 ) -> None:
     info = sessions.open_session(
-        db, client_ref="C-9", area="face", depth_mm="0.5", by=staff("Esthetician")
+        db, client_ref="C-9", area="face", depth_mm="0.5", by=staff("Esthetician"),
+        intake=clear_intake(),
     )
     long_one = stocked.lines[1].unit_codes[0]  # 1.0 mm
     with pytest.raises(BeyondScope) as refused:
@@ -297,7 +301,9 @@ def test_passwords_are_argon2id_at_or_above_owasp_and_rehashed_when_costs_rise(
 def test_a_deactivated_account_cannot_sign_in_and_keeps_its_name_on_records(
     db: Database, stocked
 ) -> None:
-    info = sessions.open_session(db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Jo"))
+    info = sessions.open_session(
+        db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Jo"), intake=clear_intake()
+    )
     accounts.deactivate(db, "Jo", by=staff("Manager"))
     with pytest.raises(accounts.SignInFailed):
         accounts.sign_in(db, "Jo", people.PASSWORD)
@@ -437,7 +443,11 @@ def test_sign_in_waits_for_its_delay_window(db: Database, clock) -> None:
 def test_a_practitioner_scans_only_into_their_own_session(db: Database, stocked) -> None:
     from sterility.errors import NotYourSession
 
-    jo = sessions.open_session(db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Jo"))
+    jo = sessions.open_session(
+
+        db, client_ref="C-1", area="face", depth_mm="0.5", by=staff("Jo"), intake=clear_intake()
+
+    )
     with pytest.raises(NotYourSession, match="Jo's") as refused:
         use_unit(db, jo.id, "U1-001", by=staff("Sam"))
     assert refused.value.refusal_id  # recorded like every refusal

@@ -15,7 +15,7 @@ from inventory.text import clean
 from sterility import sessions
 from sterility.models import TreatmentSession
 from tests import people
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def test_decomposed_name_is_stored_composed(db: Database) -> None:
@@ -24,7 +24,7 @@ def test_decomposed_name_is_stored_composed(db: Database) -> None:
     staff_accounts.add_staff(db, name=typed, role="practitioner", password=people.PASSWORD,
                              by=staff("Front desk"))
     info = sessions.open_session(db, client_ref="C-1", practitioner=typed, area="face",
-                                 depth_mm="0.5", by=staff("Front desk"))
+                                 depth_mm="0.5", by=staff("Front desk"), intake=clear_intake())
     assert info.practitioner == "Zoë Ångström"
     with db.read() as conn:
         found = conn.execute(select(TreatmentSession.id).where(
@@ -38,7 +38,7 @@ def test_names_in_any_script_round_trip(db: Database, name: str) -> None:
         staff_accounts.add_staff(db, name=name, role="practitioner", password=people.PASSWORD,
                                  by=staff("Front desk"))
     info = sessions.open_session(db, client_ref=name, practitioner=name, area="face",
-                                 depth_mm="0.5", by=staff("Front desk"))
+                                 depth_mm="0.5", by=staff("Front desk"), intake=clear_intake())
     with db.read() as conn:
         stored = sessions.get_session(conn, info.id, staff("Front desk").keys)
         hidden = sessions.get_session(conn, info.id)  # no key: the client stays hidden

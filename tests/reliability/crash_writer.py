@@ -29,7 +29,7 @@ from inventory.ledger import open_ledger
 from sterility import sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 GTIN = "09506000100029"  # 12-pin cartridge 0.5 mm, 10 per box (tests.conftest.GTIN_05)
 ACTOR = staff("Manager")  # the tests' clinic keys reach this process by a file
@@ -70,6 +70,7 @@ def main(url: str, seed: int) -> None:
             session = sessions.open_session(
                 db, client_ref=f"C-{seed}-{step}", area="face",
                 depth_mm="0.5", by=ACTOR,
+                intake=clear_intake(),
             ).id
             ack("session", session)
         elif roll < 0.75:

@@ -27,7 +27,7 @@ from sterility import sessions
 from sterility.chair import use_unit
 from tests import people
 from tests.conftest import GTIN_05, add_products, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,8 @@ def make_ledger(url: str, *, clock: Clock | None = None, boxes: int = 1) -> Data
         db, [box(GTIN_05, f"A{n}") for n in range(boxes)], by=staff("Manager"), supplier="MedSupply"
     )
     session = sessions.open_session(
-        db, client_ref="C-1", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H")
+        db, client_ref="C-1", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H"),
+        intake=clear_intake(),
     )
     for code in receipt.lines[0].unit_codes[:2]:
         use_unit(db, session.id, code, by=staff("Dr H"))

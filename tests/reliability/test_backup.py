@@ -23,7 +23,7 @@ from sterility.chair import use_unit
 from sterility.models import UnitUse
 from tests import people
 from tests.conftest import GTIN_05, T0, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.reliability.helpers import cli, fingerprint, make_ledger
 
 KEY = seal.key_text(people.verification_key())  # from the tests' clinic's key sheet
@@ -78,7 +78,8 @@ def test_backups_taken_while_uses_are_recorded_are_consistent(ledger, tmp_path: 
     _path, db = ledger
     receipt = receiving.receive(db, [box(GTIN_05, "BIG")], units=400, by=staff("Manager"))
     session = sessions.open_session(
-        db, client_ref="C-2", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H")
+        db, client_ref="C-2", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H"),
+        intake=clear_intake(),
     )
     done = threading.Event()
 

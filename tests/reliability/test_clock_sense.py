@@ -23,7 +23,7 @@ from sterility import sessions
 from sterility.chair import use_unit
 from sterility.errors import UnitAlreadyUsed, UnitExpired
 from tests.conftest import GTIN_05, T0, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.reliability.helpers import cli
 
 
@@ -96,7 +96,7 @@ def _clinic(db: Database, zone: str, lot: str, expiry: date) -> tuple[list[str],
     receipt = receiving.receive(db, [box(GTIN_05, lot, expiry=expiry)], by=staff("Manager"))
     ids = [
         sessions.open_session(db, client_ref=f"C-{n}", practitioner="Dr H", area="face",
-                              depth_mm="0.5", by=staff("Dr H")).id
+                              depth_mm="0.5", by=staff("Dr H"), intake=clear_intake()).id
         for n in (1, 2)
     ]
     return receipt.lines[0].unit_codes, ids[0], ids[1]

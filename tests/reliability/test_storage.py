@@ -25,7 +25,7 @@ from sterility import sessions
 from sterility.chair import use_unit
 from sterility.errors import UnitBusy
 from tests.conftest import GTIN_05, box
-from tests.people import staff
+from tests.people import clear_intake, clear_intake_args, staff
 from tests.reliability.helpers import cli, fingerprint, is_root, make_ledger, read_only, tiny_disk
 
 
@@ -93,7 +93,7 @@ def _read_only_behaviour(path: Path, home: Path, events: int) -> None:
     assert looked.returncode == 0 and "chain verified" in looked.stdout
     assert looked.stderr.count("open for reading only") == 1
     wrote = cli(f"sqlite:///{path}", "session", "open", "--client", "C-9", "--practitioner",
-                "Dr H", "--area", "face", "--depth", "0.5", home=home)
+                "Dr H", "--area", "face", "--depth", "0.5", *clear_intake_args(), home=home)
     assert wrote.returncode == 3 and "read-only" in wrote.stderr
 
 
@@ -163,7 +163,8 @@ sys.stdin.read()
 def test_a_database_locked_by_another_program(path: Path, tmp_path: Path) -> None:
     db = open_ledger(f"sqlite:///{path}")
     session = sessions.open_session(
-        db, client_ref="C-5", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H")
+        db, client_ref="C-5", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H"),
+        intake=clear_intake(),
     )
     with db.read() as conn:
         code = conn.execute(text("SELECT code FROM unit WHERE status = 'in_stock'")).first()[0]

@@ -17,7 +17,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import UnitAlreadyUsed
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, add_products, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
 CLIENTS = [
@@ -67,6 +67,7 @@ def fill_month(db: Database, clock: FixedClock) -> Month:
             area="face",
             depth_mm="1.0",
             by=staff(PRACTITIONERS[i % 2]),
+            intake=clear_intake(),
         )
         clock.advance(minutes=5)
         use_unit(db, info.id, codes_05[i], by=staff(PRACTITIONERS[i % 2]))
@@ -81,7 +82,7 @@ def fill_month(db: Database, clock: FixedClock) -> Month:
                 allow_deeper=True,
             )
             used.append("SN0001")
-        sessions.close_session(db, info.id, by=staff(PRACTITIONERS[i % 2]))
+        sessions.close_session(db, info.id, by=staff(PRACTITIONERS[i % 2]), adverse="none")
         session_ids.append(info.id)
     clock.advance(hours=1)
     again = sessions.open_session(
@@ -91,6 +92,7 @@ def fill_month(db: Database, clock: FixedClock) -> Month:
         area="neck",
         depth_mm="0.5",
         by=staff(PRACTITIONERS[0]),
+        intake=clear_intake(),
     )
     clock.advance(minutes=3)
     try:

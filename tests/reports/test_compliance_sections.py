@@ -22,7 +22,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.recall_contacts import record_contact
 from tests.conftest import GTIN_10, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.reports.conftest import END, START, Month, fill_month, pages, pdf_text
 
 MANAGER = "Test Manager"
@@ -60,11 +60,12 @@ def quarter(db: Database, clock: FixedClock) -> Quarter:
     info = sessions.open_session(
         db, client_ref="C-3000", practitioner="Dr Amira Haddad", area="face",
         depth_mm="1.0", device="Dermapen 4 #A17", by=staff("Dr Amira Haddad"),
+        intake=clear_intake(),
     )  # fmt: skip
     clock.advance(minutes=4)
     for code in codes[:3]:
         use_unit(db, info.id, code, by=staff("Dr Amira Haddad"))
-    sessions.close_session(db, info.id, by=staff("Dr Amira Haddad"))
+    sessions.close_session(db, info.id, by=staff("Dr Amira Haddad"), adverse="none")
     # The recall of the month is handled: stock returned, one client told, closed.
     clock.advance(hours=1)
     holds.return_recall_stock(db, recall_id, reason="RMA-5521 to Lumina", by=staff(MANAGER))

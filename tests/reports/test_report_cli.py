@@ -13,7 +13,7 @@ from inventory.db import Database
 from sterility import sessions
 from sterility.chair import use_unit
 from tests.conftest import GTIN_05
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.reports.conftest import flip_byte
 from tests.test_cli import run
 
@@ -134,6 +134,7 @@ def test_trace_writes_the_recall_csv_with_formulas_neutralised(
         area="face",
         depth_mm="0.5",
         by=staff("Manager"),
+        intake=clear_intake(),
     )
     code = stocked.lines[0].unit_codes[0]  # a unit of GTIN_05 lot A100
     use_unit(db, info.id, code, by=staff("Dr Amira Haddad"))

@@ -26,7 +26,7 @@ from reports.stock_plan import NO_LEVEL, NO_USE, LotStock, plan_product, rate_of
 from sterility import sessions
 from sterility.chair import use_unit
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, add_products, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.reports.conftest import END, START, pages
 
 TODAY = date(2026, 3, 10)
@@ -141,7 +141,8 @@ def _fill(db: Database, clock: FixedClock) -> None:
     for i, code in enumerate(used.lines[0].unit_codes):
         clock.advance(minutes=5)
         info = sessions.open_session(
-            db, client_ref=f"C{i}", area="face", depth_mm="0.5", by=staff("Dr Amira Haddad")
+            db, client_ref=f"C{i}", area="face", depth_mm="0.5", by=staff("Dr Amira Haddad"),
+            intake=clear_intake(),
         )
         use_unit(db, info.id, code, by=staff("Dr Amira Haddad"))
     catalog.set_reorder_level(db, GTIN_05, 20, by=manager)

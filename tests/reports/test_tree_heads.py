@@ -28,7 +28,7 @@ from sterility import sessions
 from sterility.chair import use_unit
 from tests.conftest import GTIN_10, box
 from tests.inventory.test_merkle import LEAVES, ROOTS
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.reports.conftest import END, START, Month, flip_byte, pages
 from tests.test_cli import run
 
@@ -50,11 +50,12 @@ def _more_records(db: Database, clock: FixedClock) -> None:
         db, [box(GTIN_10, "C300")], by=staff(MANAGER), supplier="MedSupply", invoice="INV-2"
     )
     session = sessions.open_session(
-        db, client_ref="C-3000", practitioner="Sam", area="neck", depth_mm="1.0", by=staff("Sam")
+        db, client_ref="C-3000", practitioner="Sam", area="neck", depth_mm="1.0", by=staff("Sam"),
+        intake=clear_intake(),
     )
     clock.advance(minutes=4)
     use_unit(db, session.id, received.lines[0].unit_codes[0], by=staff("Sam"))
-    sessions.close_session(db, session.id, by=staff("Sam"))
+    sessions.close_session(db, session.id, by=staff("Sam"), adverse="none")
 
 
 def _cover(result: ExportResult) -> str:

@@ -16,7 +16,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import Refusal, UnitUse
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def _session(db: Database, depth: str = "1.0", practitioner: str = "Dr Haddad") -> int:
@@ -27,6 +27,7 @@ def _session(db: Database, depth: str = "1.0", practitioner: str = "Dr Haddad") 
         area="face",
         depth_mm=depth,
         by=staff(practitioner),
+        intake=clear_intake(),
     ).id
 
 
@@ -198,7 +199,7 @@ def test_box_barcode_is_not_a_unit(db: Database, stocked) -> None:
 
 def test_closed_session_refuses_scans(db: Database, stocked) -> None:
     sid = _session(db)
-    sessions.close_session(db, sid, by=staff("Dr Haddad"))
+    sessions.close_session(db, sid, by=staff("Dr Haddad"), adverse="none")
     with pytest.raises(e.SessionClosed):
         use_unit(db, sid, _codes(stocked, "A100")[0], by=staff("Dr Haddad"))
 

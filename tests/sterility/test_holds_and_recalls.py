@@ -13,7 +13,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import Recall
 from tests.conftest import GTIN_05, GTIN_10
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def _codes(receipt, lot: str) -> list[str]:
@@ -57,7 +57,8 @@ def test_waste_is_final(db: Database, stocked) -> None:
 
 def test_used_units_are_left_alone_by_a_lot_quarantine(db: Database, stocked) -> None:
     sid = sessions.open_session(
-        db, client_ref="C-1", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H")
+        db, client_ref="C-1", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H"),
+        intake=clear_intake(),
     ).id
     used = _codes(stocked, "A100")[0]
     use_unit(db, sid, used, by=staff("Dr H"))
@@ -73,7 +74,8 @@ def test_unknown_target_is_named(db: Database, stocked) -> None:
 
 def test_recall_quarantines_stock_and_traces_the_clients(db: Database, stocked, clock) -> None:
     sid = sessions.open_session(
-        db, client_ref="C-2040", practitioner="李静", area="neck", depth_mm="1.0", by=staff("李静")
+        db, client_ref="C-2040", practitioner="李静", area="neck", depth_mm="1.0", by=staff("李静"),
+        intake=clear_intake(),
     ).id
     used = _codes(stocked, "B200")[0]
     use_unit(db, sid, used, by=staff("李静"))
@@ -121,7 +123,8 @@ def test_recall_of_single_serials(db: Database, stocked) -> None:
     )
     assert result.quarantined == [codes[1]]
     sid = sessions.open_session(
-        db, client_ref="C-3", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H")
+        db, client_ref="C-3", practitioner="Dr H", area="face", depth_mm="0.5", by=staff("Dr H"),
+        intake=clear_intake(),
     ).id
     assert use_unit(db, sid, codes[0], by=staff("Dr H")).accepted
     with pytest.raises(e.UnitRecalled):
@@ -138,7 +141,8 @@ def test_closed_recall_keeps_history_and_still_blocks(db: Database, stocked) -> 
         assert recalls.list_recalls(conn, open_only=True) == []
     assert (info.close_note, info.lots) == ("all units returned", ["B200"])
     sid = sessions.open_session(
-        db, client_ref="C-4", practitioner="Dr H", area="face", depth_mm="1.0", by=staff("Dr H")
+        db, client_ref="C-4", practitioner="Dr H", area="face", depth_mm="1.0", by=staff("Dr H"),
+        intake=clear_intake(),
     ).id
     with pytest.raises(e.UnitRecalled):
         use_unit(db, sid, _codes(stocked, "B200")[5], by=staff("Dr H"))

@@ -11,7 +11,7 @@ from inventory.db import Database
 from sterility import sessions
 from sterility.models import Refusal, UnitUse
 from tests.conftest import GTIN_05, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.sterility.race_worker import scan_all
 
 UNITS = 300
@@ -22,7 +22,7 @@ def test_two_processes_race_for_the_same_units(db: Database, db_url: str, produc
     codes = receipt.lines[0].unit_codes
     room = {
         name: sessions.open_session(db, client_ref=f"C-{name}", area="face",
-                                    depth_mm="0.5", by=staff(name)).id
+                                    depth_mm="0.5", by=staff(name), intake=clear_intake()).id
         for name in ("Sam", "Jo")  # one practitioner in each room
     }
     ctx = multiprocessing.get_context("spawn")

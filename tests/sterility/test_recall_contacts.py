@@ -13,7 +13,7 @@ from inventory.errors import InvalidInput
 from sterility import recall_contacts, recalls, sessions
 from sterility.chair import use_unit
 from tests.conftest import GTIN_10
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def _codes(receipt, lot: str) -> list[str]:
@@ -22,7 +22,7 @@ def _codes(receipt, lot: str) -> list[str]:
 
 def _treated(db: Database, stocked, client: str, *codes: str) -> int:
     sid = sessions.open_session(
-        db, client_ref=client, area="face", depth_mm="1.0", by=staff("Sam")
+        db, client_ref=client, area="face", depth_mm="1.0", by=staff("Sam"), intake=clear_intake()
     ).id
     for code in codes:
         use_unit(db, sid, code, by=staff("Sam"))

@@ -27,7 +27,7 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import Refusal, UnitHold
 from tests.conftest import GTIN_10, pg_or_fail
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def _codes(receipt, lot: str) -> list[str]:
@@ -36,7 +36,8 @@ def _codes(receipt, lot: str) -> list[str]:
 
 def _session(db: Database) -> int:
     return sessions.open_session(
-        db, client_ref="C-7", area="face", depth_mm="1.0", by=staff("Dr Haddad")
+        db, client_ref="C-7", area="face", depth_mm="1.0", by=staff("Dr Haddad"),
+        intake=clear_intake(),
     ).id
 
 

@@ -29,7 +29,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from inventory import audit, receiving
-from inventory.clock import FixedClock, is_expired
+from inventory.clock import FixedClock, is_expired, local_date
 from inventory.errors import LedgerError
 from inventory.ledger import open_ledger
 from inventory.models import AuditEvent
@@ -40,7 +40,7 @@ from sterility.chair import use_unit
 from sterility.models import UnitUse
 from tests import people
 from tests.conftest import BACKENDS, GTIN_05, GTIN_10, T0, add_products, box, pg_or_fail
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 BRISBANE = "Australia/Brisbane"
 BRISBANE_TZ = ZoneInfo(BRISBANE)
@@ -62,6 +62,7 @@ class World:
     lots: dict[tuple[str, str], date] = field(default_factory=dict)
     recalled: set[tuple[str, str]] = field(default_factory=set)
     open_sessions: set[int] = field(default_factory=set)
+    last_opened: date | None = None  # the local day of the latest session opened
     events: int = 0
 
 
@@ -99,9 +100,17 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
         @rule(target=sessions_, depth=st.sampled_from(["0.5", "1.0"]))
         def open_session(self, depth: str) -> int:
             sid = sessions.open_session(self.db, client_ref="C-1", practitioner="Dr H",
-                                        area="face", depth_mm=depth, by=staff("Dr H")).id
+                                        area="face", depth_mm=depth, by=staff("Dr H"),
+                                        intake=clear_intake()).id
             self.world.open_sessions.add(sid)
-            self.world.events += 1
+            # The open (its event holds the intake), the confirmed "no sharps container",
+            # "sooner than the series spacing" after an earlier session, and the built-in
+            # screening and consent forms stored the first time.
+            now = local_date(self.clock.at, BRISBANE_TZ)
+            last = self.world.last_opened
+            soon = last is not None and (now - last).days < 28
+            self.world.events += 2 + soon + (2 if last is None else 0)
+            self.world.last_opened = now
             return sid
 
         @rule(sid=sessions_, pick=st.integers(0, 200), deeper=st.booleans())
@@ -180,7 +189,7 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
         def close(self, sid: int) -> None:
             if sid not in self.world.open_sessions:
                 return
-            sessions.close_session(self.db, sid, by=staff("Dr H"))
+            sessions.close_session(self.db, sid, by=staff("Dr H"), adverse="none")
             self.world.open_sessions.discard(sid)
             self.world.events += 1
 

@@ -13,10 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from inventory import receiving
 from inventory.db import Database
-from sterility import recalls, sessions
+from sterility import recalls
 from sterility.chair import use_unit
 from tests.conftest import GTIN_05
 from tests.people import staff
+from tests.ui.chair_helpers import fill_intake, open_direct, ready_room
 from tests.ui.helpers import find, open_dialog, scan, wait_idle
 from ui.main_window import MainWindow
 from ui.screens.chair import ChairScreen
@@ -27,6 +28,14 @@ Opener = Callable[..., MainWindow]
 def chair_of(window: MainWindow) -> ChairScreen:
     chair = window.screens["chair"]
     assert isinstance(chair, ChairScreen)
+    return chair
+
+
+def ready(qtbot: QtBot, window: MainWindow) -> ChairScreen:
+    """The chair with its room's sharps container open and the intake filled in."""
+    ready_room(window.ctx.db)
+    chair = chair_of(window)
+    fill_intake(qtbot, chair)
     return chair
 
 
@@ -61,7 +70,7 @@ def test_a_reference_shaped_like_a_unit_code_is_confirmed_first(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult
 ) -> None:
     window = open_window("chair")
-    chair = chair_of(window)
+    chair = ready(qtbot, window)
     client = find(chair, QLineEdit, "Client reference")
     qtbot.keyClicks(client, "U3-08")
     qtbot.keyClick(client, Qt.Key.Key_Return)
@@ -76,7 +85,7 @@ def test_enter_on_a_drop_down_opens_the_session(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult
 ) -> None:
     window = open_window("chair")
-    chair = chair_of(window)
+    chair = ready(qtbot, window)
     qtbot.keyClicks(find(chair, QLineEdit, "Client reference"), "C-5")
     depth = find(chair, QComboBox, "Planned depth")
     depth.setFocus()
@@ -89,7 +98,7 @@ def test_the_practitioner_is_the_signed_in_one_never_the_login(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult
 ) -> None:
     window = open_window("chair", actor=staff("Sam Okafor"))
-    chair = chair_of(window)
+    chair = ready(qtbot, window)
     practitioner = find(chair, QComboBox, "Practitioner")
     shown = [practitioner.itemText(i) for i in range(practitioner.count())]
     assert shown == ["Sam Okafor"] and getpass.getuser() not in shown
@@ -115,9 +124,7 @@ def test_with_nobody_picked_no_session_opens(
 def test_a_used_unit_whose_lot_was_recalled_says_both(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult, ledger: Database
 ) -> None:
-    earlier = sessions.open_session(
-        ledger, client_ref="C-9", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
-    )
+    earlier = open_direct(ledger, client_ref="C-9", practitioner="Sam")
     use_unit(ledger, earlier.id, "U1-002", by=staff("Sam"))
     recalls.enter_recall(
         ledger,
@@ -129,7 +136,7 @@ def test_a_used_unit_whose_lot_was_recalled_says_both(
         by=staff("Test Manager"),
     )
     window = open_window("chair")
-    chair = chair_of(window)
+    chair = ready(qtbot, window)
     qtbot.keyClicks(find(chair, QLineEdit, "Client reference"), "C-10")
     qtbot.keyClick(find(chair, QLineEdit, "Client reference"), Qt.Key.Key_Return)
     wait_idle(qtbot, window)

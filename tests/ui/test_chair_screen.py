@@ -20,6 +20,7 @@ from sterility.chair import use_unit
 from sterility.models import Refusal, UnitUse
 from tests.conftest import GTIN_05, box
 from tests.people import staff
+from tests.ui.chair_helpers import fill_intake, open_direct, ready_room
 from tests.ui.helpers import find, open_dialog, scan, wait_idle
 from ui.main_window import MainWindow
 from ui.scan_field import ScanField
@@ -29,8 +30,9 @@ Opener = Callable[..., MainWindow]
 
 
 def open_chair(qtbot: QtBot, open_window: Opener, *, client: str = "C-1042") -> ChairScreen:
-    """Open a session the way a practitioner does: type, Tab, Enter."""
+    """Open a session the way a practitioner does: type, Tab, fill the intake, Enter."""
     window = open_window("chair")
+    ready_room(window.ctx.db)
     chair = window.screens["chair"]
     assert isinstance(chair, ChairScreen)
     client_field = find(chair, QLineEdit, "Client reference")
@@ -41,9 +43,13 @@ def open_chair(qtbot: QtBot, open_window: Opener, *, client: str = "C-1042") -> 
     assert practitioner.hasFocus()
     practitioner.setCurrentText("Dr Haddad")
     find(chair, QComboBox, "Planned depth").setCurrentText("0.5")
+    fill_intake(qtbot, chair)
     qtbot.keyClick(client_field, Qt.Key.Key_Return)
     wait_idle(qtbot, window)
-    assert chair.session is not None and chair.session.client_ref == client
+    assert chair.session is not None and chair.session.client_ref == client, (
+        chair.verdict.headline.text(),
+        chair.verdict.details.text(),
+    )
     qtbot.waitUntil(lambda: find(chair, ScanField, "Scan unit").hasFocus())
     return chair
 
@@ -78,11 +84,12 @@ def test_the_makers_gs1_code_with_a_separator_is_accepted(
     """A roller with the maker's serial: scanned as a burst with Ctrl+] after the lot."""
     chair = open_chair(qtbot, open_window)
     find(chair, QComboBox, "Planned depth")  # the roller is 1.5 mm: plan for it
-    sessions.close_session(chair.ctx.db, chair.session.id, by=staff("test"))
+    sessions.close_session(chair.ctx.db, chair.session.id, by=staff("test"), adverse="none")
     chair.session = None
     chair._show_session(None)
     find(chair, QLineEdit, "Client reference").setText("C-7")
     find(chair, QComboBox, "Planned depth").setCurrentText("1.5")
+    fill_intake(qtbot, chair, concern="stretch marks")  # 1.5 to 2.5 mm
     find(chair, QPushButton, "Open session").click()
     wait_idle(qtbot, chair.window())  # type: ignore[arg-type]
     code = element_string("09506000100074", date(2027, 1, 31), "R1", "SN0001")
@@ -93,9 +100,7 @@ def test_the_makers_gs1_code_with_a_separator_is_accepted(
 
 
 def _used_elsewhere(db: Database) -> str:
-    other = sessions.open_session(
-        db, client_ref="C-9", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
-    )
+    other = open_direct(db, client_ref="C-9", practitioner="Sam")
     use_unit(db, other.id, "U1-002", by=staff("Sam"))
     return "U1-002"
 
@@ -199,7 +204,9 @@ def test_a_scan_into_a_session_closed_elsewhere_is_refused(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult, ledger: Database
 ) -> None:
     chair = open_chair(qtbot, open_window)
-    sessions.close_session(ledger, chair.session.id, by=staff("another workstation"))
+    sessions.close_session(
+        ledger, chair.session.id, by=staff("another workstation"), adverse="none"
+    )
     scan_unit(qtbot, chair, "U1-001")
     assert chair.verdict.state == "refused"
     assert chair.verdict.headline.text() == "This session is closed"
@@ -254,6 +261,12 @@ def test_close_session_with_the_keyboard(
     qtbot.keyClick(
         find(chair, ScanField, "Scan unit"), Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier
     )
+    dialog = open_dialog(qtbot, "Close session")
+    close = find(dialog, QPushButton, "Close session")
+    assert not close.isEnabled()  # not on silence: adverse events, or none, first
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Space)  # "None observed" has the focus
+    assert close.isEnabled()
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
     wait_idle(qtbot, chair.window())  # type: ignore[arg-type]
     assert chair.session is None
     with ledger.read() as conn:
@@ -264,9 +277,7 @@ def test_close_session_with_the_keyboard(
 def test_an_open_session_can_be_resumed(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult, ledger: Database
 ) -> None:
-    earlier = sessions.open_session(
-        ledger, client_ref="C-5", practitioner="Sam", area="neck", depth_mm="1.0", by=staff("Sam")
-    )
+    earlier = open_direct(ledger, client_ref="C-5", practitioner="Sam", area="neck", depth_mm="1.0")
     window = open_window("chair")
     chair = window.screens["chair"]
     assert isinstance(chair, ChairScreen)

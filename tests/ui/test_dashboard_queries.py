@@ -14,7 +14,7 @@ from sterility.chair import use_unit
 from sterility.errors import ScanRefused
 from tests import people
 from tests.conftest import GTIN_05, GTIN_10, GTIN_ROLLER, box
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 @pytest.fixture
@@ -71,12 +71,14 @@ def test_todays_sessions_refusals_and_open_recalls(
 ) -> None:
     clock.at = datetime(2026, 3, 9, 3, 0, tzinfo=UTC)  # yesterday, clinic time
     old = sessions.open_session(
-        db, client_ref="C-0", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
+        db, client_ref="C-0", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam"),
+        intake=clear_intake(),
     )
     use_unit(db, old.id, "U1-001", by=staff("Sam"))
     clock.at = datetime(2026, 3, 9, 14, 30, tzinfo=UTC)  # 00:30 today in Brisbane
     today = sessions.open_session(
-        db, client_ref="C-1", practitioner="Jo", area="neck", depth_mm="1.0", by=staff("Jo")
+        db, client_ref="C-1", practitioner="Jo", area="neck", depth_mm="1.0", by=staff("Jo"),
+        intake=clear_intake(),
     )
     use_unit(db, today.id, "U1-011", by=staff("Jo"))
     use_unit(db, today.id, "U1-012", by=staff("Jo"))

@@ -12,7 +12,7 @@ from inventory.db import Database
 from sterility import recall_contacts, recalls, sessions
 from sterility.chair import use_unit
 from tests.conftest import GTIN_05
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.ui.helpers import wait_idle
 from ui.main_window import MainWindow
 from ui.screens.dashboard import DashboardScreen
@@ -26,6 +26,7 @@ def _recall_after_two_clients(ledger: Database) -> tuple[int, list[int]]:
         info = sessions.open_session(
             ledger, client_ref=client, practitioner="Sam", area="face", depth_mm="0.5",
             by=staff("Sam"),
+            intake=clear_intake(),
         )
         use_unit(ledger, info.id, unit, by=staff("Sam"))
         treated.append(info.id)

@@ -31,6 +31,7 @@ from inventory.errors import LedgerError
 from sterility.models import Refusal, UnitUse
 from tests import people
 from tests.people import staff
+from tests.ui.chair_helpers import fill_intake, ready_room
 from tests.ui.helpers import find, message_box, open_dialog, scan, wait_idle
 from ui.dialogs import RecallDialog
 from ui.idle_lock import LockPage
@@ -48,11 +49,13 @@ def chair_with_session(
 ) -> tuple[MainWindow, ChairScreen]:
     """A window at the chair with a session open for CLIENT (no idle lock yet)."""
     window = open_window("chair", actor=actor)
+    ready_room(window.ctx.db)
     chair = window.screens["chair"]
     assert isinstance(chair, ChairScreen)
     find(chair, QLineEdit, "Client reference").setText(CLIENT)
     if practitioner:
         find(chair, QComboBox, "Practitioner").setCurrentText(practitioner)
+    fill_intake(qtbot, chair)
     find(chair, QPushButton, "Open session").click()
     wait_idle(qtbot, window)
     assert chair.session is not None and chair.session.client_ref == CLIENT
@@ -218,7 +221,7 @@ def test_sign_out_lets_anyone_sign_in_and_clears_the_last_persons_form(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult
 ) -> None:
     window, chair = chair_with_session(qtbot, open_window, practitioner="Dr Haddad")
-    find(chair, QLineEdit, "Device").setText("Pen A6")
+    chair.intake.answer_buttons["acne"][1].setChecked(True)  # the next client's, begun
     window.sign_out()
     page = lock_page(window)
     assert window.locked
@@ -230,7 +233,7 @@ def test_sign_out_lets_anyone_sign_in_and_clears_the_last_persons_form(
     assert not window.locked
     assert window.who.text() == "Signed in as Sam Okafor (practitioner)"
     assert chair.session is None  # Dr Haddad's session is not Sam's to continue
-    assert find(chair, QLineEdit, "Device").text() == ""
+    assert len(chair.intake.unanswered()) == len(chair.intake.answer_buttons)
     practitioner = find(chair, QComboBox, "Practitioner")
     assert [practitioner.itemText(i) for i in range(practitioner.count())] == ["Sam Okafor"]
 

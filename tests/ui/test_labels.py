@@ -16,7 +16,7 @@ from inventory.errors import InvalidInput
 from reports.labels import labels_for, write_labels_pdf, write_unit_labels
 from sterility import sessions
 from sterility.chair import use_unit
-from tests.people import staff
+from tests.people import clear_intake, staff
 
 
 def rendered(pdf: Path, tmp_path: Path, dpi: int = 300) -> list[Image.Image]:
@@ -54,7 +54,8 @@ def test_a_scanned_label_is_used_at_the_chair(
     assert found.format == zxingcpp.BarcodeFormat.DataMatrix
     assert found.content_type == zxingcpp.ContentType.GS1  # FNC1 first: a GS1 DataMatrix
     session = sessions.open_session(
-        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
+        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam"),
+        intake=clear_intake(),
     )
     verdict = use_unit(ledger, session.id, found.bytes.decode("ascii"), by=staff("Sam"))
     assert (verdict.unit_code, verdict.lot) == ("U1-007", "A100")

@@ -22,7 +22,8 @@ from sterility import holds, recalls, sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
 from tests.conftest import GTIN_05, box
-from tests.people import staff
+from tests.people import clear_intake, staff
+from tests.sterility.equipment_sessions import equipment_day
 from tests.ui.helpers import find, wait_idle
 from ui.main_window import MainWindow
 from ui.models.audit import AuditModel
@@ -40,7 +41,8 @@ Opener = Callable[..., MainWindow]
 def busy_day(ledger: Database, stocked: receiving.ReceiptResult) -> Database:
     """A morning's records: a session with uses, refusals, a recall, a quarantined unit."""
     info = sessions.open_session(
-        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
+        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam"),
+        intake=clear_intake(),
     )
     use_unit(ledger, info.id, "U1-001", by=staff("Sam"))
     use_unit(ledger, info.id, "U1-002", by=staff("Sam"))
@@ -57,6 +59,7 @@ def busy_day(ledger: Database, stocked: receiving.ReceiptResult) -> Database:
         notice_date=date(2026, 3, 9),
         by=staff("Test Manager"),
     )
+    equipment_day(ledger, info.id)
     return ledger
 
 
@@ -173,6 +176,11 @@ SCREEN_TABLES = [
     ("recalls", "Quarantined stock"),
     ("recalls", "Affected sessions"),
     ("recalls", "Affected clients"),
+    ("equipment", "Pens table"),
+    ("equipment", "Sharps containers table"),
+    ("equipment", "Sterilizer cycles table"),
+    ("equipment", "Packs of the cycle"),
+    ("equipment", "Exposed sessions"),
     ("audit", "Audit table"),
     ("settings", "Reorder levels"),
     ("settings", "Staff accounts"),

@@ -16,10 +16,10 @@ from pytestqt.qtbot import QtBot
 
 from inventory import receiving
 from inventory.db import Database
-from sterility import sessions
 from sterility.chair import use_unit
 from sterility.errors import ScanRefused
 from tests.people import staff
+from tests.ui.chair_helpers import open_direct
 from tests.ui.helpers import find, wait_idle
 from ui.main_window import MainWindow
 from ui.widgets import CONTENT_MAX_CHARS, STRETCH_MIN_CHARS
@@ -29,10 +29,7 @@ LONG_SCAN = "0109506000100043" + "17281231" + "10" + "LOT-" * 10 + "\x1d" + "21"
 
 
 def _refuse_a_long_scan(db: Database) -> None:
-    session = sessions.open_session(
-        db, client_ref="C-1001", practitioner="Dr Haddad", area="face", depth_mm="1.0",
-        by=staff("Dr Haddad"),
-    )
+    session = open_direct(db, client_ref="C-1001", practitioner="Dr Haddad", depth_mm="1.0")
     with pytest.raises(ScanRefused):
         use_unit(db, session.id, LONG_SCAN, by=staff("Dr Haddad"))
 
@@ -77,9 +74,7 @@ def test_a_long_scan_does_not_squeeze_why_it_was_refused(
     assert _headings_fit(view) == []
 
 
-def test_recall_headings_fit_at_1024(
-    qtbot: QtBot, open_window: Opener, demo: Database
-) -> None:
+def test_recall_headings_fit_at_1024(qtbot: QtBot, open_window: Opener, demo: Database) -> None:
     window = open_window("recalls", size=(1024, 768))
     wait_idle(qtbot, window)
     qtbot.wait(50)

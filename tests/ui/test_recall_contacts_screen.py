@@ -27,7 +27,7 @@ from sterility import recalls, sessions
 from sterility.chair import use_unit
 from sterility.models import RecallContact
 from tests.conftest import GTIN_05
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.ui.helpers import find, is_closed, open_dialog, wait_idle
 from ui.dialogs import ReasonDialog
 from ui.main_window import MainWindow
@@ -42,7 +42,8 @@ def recalled(ledger: Database, stocked: receiving.ReceiptResult) -> Database:
     """C-7 and C-8 treated with lot A100, which is then recalled (8 units quarantined)."""
     for client, code in (("C-7", "U1-001"), ("C-8", "U1-002")):
         info = sessions.open_session(
-            ledger, client_ref=client, area="face", depth_mm="0.5", by=staff("Sam")
+            ledger, client_ref=client, area="face", depth_mm="0.5", by=staff("Sam"),
+            intake=clear_intake(),
         )
         use_unit(ledger, info.id, code, by=staff("Sam"))
     recalls.enter_recall(

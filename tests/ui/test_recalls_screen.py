@@ -18,7 +18,7 @@ from inventory.models import Unit
 from sterility import sessions
 from sterility.chair import use_unit
 from sterility.models import Recall
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.ui.helpers import find, is_closed, open_dialog, wait_idle
 from ui import desktop
 from ui.dialogs import ReasonDialog, RecallDialog
@@ -39,6 +39,7 @@ def treated(ledger: Database, stocked: receiving.ReceiptResult) -> Database:
             area="face",
             depth_mm="0.5",
             by=staff("Sam"),
+            intake=clear_intake(),
         )
         use_unit(ledger, info.id, code, by=staff("Sam"))
     return ledger

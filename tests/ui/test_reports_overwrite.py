@@ -14,7 +14,7 @@ from inventory import receiving
 from inventory.db import Database
 from sterility import sessions
 from sterility.chair import use_unit
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.ui.helpers import find, wait_idle
 from ui.main_window import MainWindow
 from ui.screens.reports import ReportsScreen
@@ -38,7 +38,8 @@ def test_an_earlier_export_is_replaced_only_when_the_person_says_yes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     info = sessions.open_session(
-        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
+        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam"),
+        intake=clear_intake(),
     )
     use_unit(ledger, info.id, "U1-001", by=staff("Sam"))
     window = open_window("reports")

@@ -18,7 +18,7 @@ from inventory.db import Database
 from reports.export import ExportCancelled
 from sterility import sessions
 from sterility.chair import use_unit
-from tests.people import staff
+from tests.people import clear_intake, staff
 from tests.ui.helpers import find, wait_idle
 from ui.main_window import MainWindow
 from ui.screens import reports as reports_screen
@@ -47,7 +47,8 @@ def test_a_compliance_report_is_exported_through_the_screen(
     opened: list[Path],
 ) -> None:
     info = sessions.open_session(
-        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam")
+        ledger, client_ref="C-1", practitioner="Sam", area="face", depth_mm="0.5", by=staff("Sam"),
+        intake=clear_intake(),
     )
     use_unit(ledger, info.id, "U1-001", by=staff("Sam"))
     folder = tmp_path / "out"

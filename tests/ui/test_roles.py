@@ -13,7 +13,8 @@ from inventory import receiving
 from inventory.db import Database
 from sterility import sessions
 from tests.conftest import GTIN_05, box
-from tests.people import staff
+from tests.people import clear_intake, staff
+from tests.ui.chair_helpers import fill_intake, ready_room
 from tests.ui.helpers import find, scan, wait_idle
 from ui.main_window import MainWindow
 from ui.scan_field import ScanField
@@ -75,6 +76,8 @@ def test_the_chair_practitioner_of_a_practitioner_is_only_themselves(
     assert items(practitioner) == ["Sam Okafor"]
     assert not practitioner.isEnabled()  # fixed: they treat as themselves
     find(chair, QLineEdit, "Client reference").setText("C-77")
+    ready_room(ledger)
+    fill_intake(qtbot, chair)
     find(chair, QPushButton, "Open session").click()
     wait_idle(qtbot, window)
     assert chair.session is not None and chair.session.practitioner == "Sam Okafor"
@@ -97,6 +100,8 @@ def test_a_manager_picks_who_treats_from_the_staff_who_may(
     assert not practitioner.isEditable()
     practitioner.setCurrentText("Esthetician")
     find(chair, QLineEdit, "Client reference").setText("C-78")
+    ready_room(ledger)
+    fill_intake(qtbot, chair)
     find(chair, QPushButton, "Open session").click()
     wait_idle(qtbot, window)
     assert chair.session is not None and chair.session.practitioner == "Esthetician"
@@ -121,10 +126,12 @@ def test_a_practitioner_continues_only_their_own_open_sessions(
     qtbot: QtBot, open_window: Opener, stocked: receiving.ReceiptResult, ledger: Database
 ) -> None:
     theirs = sessions.open_session(
-        ledger, client_ref="C-5", area="face", depth_mm="0.5", by=staff("Dr Haddad")
+        ledger, client_ref="C-5", area="face", depth_mm="0.5", by=staff("Dr Haddad"),
+        intake=clear_intake(),
     )
     mine = sessions.open_session(
-        ledger, client_ref="C-6", area="face", depth_mm="0.5", by=staff("Sam Okafor")
+        ledger, client_ref="C-6", area="face", depth_mm="0.5", by=staff("Sam Okafor"),
+        intake=clear_intake(),
     )
     window = open_window("chair", actor=staff("Sam Okafor"))
     chair = window.screens["chair"]

@@ -3,7 +3,8 @@
 Clinic name, licence number and time zone live in the ledger. Reorder levels are set per
 product. How this workstation's scanner sends its group separator is stored on this PC,
 and can be tried out right here. The second tab holds the staff accounts and the idle
-lock (ui.screens.staff). Only a manager changes the clinic's settings; everyone may set
+lock (ui.screens.staff); the third what the chair asks and shows about the treatment
+(ui.screens.treatment_settings). Only a manager changes the clinic's settings; everyone may set
 up this workstation's scanner.
 
 "Where the ledger lives" shows the ledger in use and, with Change…, asks the first
@@ -44,6 +45,7 @@ from ui.prefs import FUNCTION_KEYS, SCANNER_METHODS
 from ui.scan_field import GS, METHOD_WORDS, SHOWN_SEPARATOR, ScanField
 from ui.screens.base import Screen
 from ui.screens.staff import StaffSection
+from ui.screens.treatment_settings import TreatmentSection
 from ui.widgets import (
     ResultLabel,
     button,
@@ -218,6 +220,8 @@ class SettingsScreen(Screen):
         self.tabs = named(QTabWidget(), "Settings sections")
         self.tabs.addTab(clinic_page, "Clinic and workstation")
         self.tabs.addTab(self.staff, "Staff and locking")
+        self.treatment = TreatmentSection(self)
+        self.tabs.addTab(self.treatment, "Treatment")
         self.tabs.currentChanged.connect(self._tab_changed)
         layout = QVBoxLayout(self)
         layout.addWidget(title(self.title))
@@ -234,14 +238,19 @@ class SettingsScreen(Screen):
 
         self.run(read, self._loaded, label="settings")
         self.staff.load()
+        self.treatment.load()
 
     def apply(self, filters: dict[str, object]) -> None:
         if filters.get("section") == "staff":
             self.tabs.setCurrentWidget(self.staff)
+        elif filters.get("section") == "treatment":
+            self.tabs.setCurrentWidget(self.treatment)
 
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.staff:
             self.staff.load()
+        elif self.tabs.currentWidget() is self.treatment:
+            self.treatment.load()
 
     def actor_changed(self) -> None:
         actor = self.ctx.actor
@@ -263,6 +272,7 @@ class SettingsScreen(Screen):
             self.reorder.setEditTriggers(self.reorder.EditTrigger.NoEditTriggers)
         self.reorder.setEnabled(True)  # readable by everyone; editable by a manager
         self.staff.actor_changed()
+        self.treatment.actor_changed()
 
     def _loaded(self, data: tuple[dict[str, str], list[ProductInfo]]) -> None:
         values, products = data
