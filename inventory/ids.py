@@ -1,5 +1,6 @@
 """Numbers that are never handed out twice: receipts (whose number is in every unit code
-printed on a label) and treatment sessions.
+printed on a label), treatment sessions, and sterilizer cycles (whose number is in every
+instrument pack's code printed on its pouch).
 
 SQLite gives a new row the largest id plus one, so a restore of an older backup, or a
 lost -wal file, would give the next receipt a number a printed label already carries.
@@ -10,12 +11,12 @@ floor and the next id. PostgreSQL sequences never hand a number out twice on the
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, MetaData, Table, func, insert, select, update
+from sqlalchemy import Connection, MetaData, Table, func, insert, inspect, select, update
 
 from inventory.db import IDS_INFO
 from inventory.models import IdFloor
 
-FLOORED = ("receipt", "treatment_session")
+FLOORED = ("receipt", "treatment_session", "sterilizer_cycle")
 
 
 def next_id(conn: Connection, table: Table) -> int | None:
@@ -41,7 +42,10 @@ def raise_floor(conn: Connection, name: str, next_free: int) -> None:
 def top_ids(conn: Connection) -> dict[str, int]:
     """The largest number each floored table holds now (0 when empty)."""
     found = {}
+    present = set(inspect(conn).get_table_names())
     for name in FLOORED:
+        if name not in present:  # a ledger from before the table existed
+            continue
         table = Table(name, MetaData(), autoload_with=conn)
         found[name] = int(conn.execute(select(func.max(table.c.id))).scalar() or 0)
     return found

@@ -89,21 +89,34 @@ def set_value(db: Database, key: str, value: str, *, by: Actor) -> None:
     elif key not in KNOWN:
         names = ", ".join(KNOWN)
         raise InvalidInput(f"There is no setting called '{key}'. Settings: {names}.")
+    write_settings(db, {key: value}, by=by)
+
+
+def write_settings(db: Database, values: dict[str, str], *, by: Actor) -> None:
+    """Store already-checked settings in one transaction, one audit event per change.
+
+    The one writer of the setting table: set_value checks the clinic's general settings,
+    sterility.guidance and sterility.series check theirs, then all write here.
+    """
     with db.write() as conn:
-        old = conn.execute(select(Setting.value).where(Setting.key == key)).scalar()
-        if old == value:
-            return
-        if old is None:
-            conn.execute(Setting.__table__.insert().values(key=key, value=value))
-        else:
-            conn.execute(Setting.__table__.update().where(Setting.key == key).values(value=value))
-        audit.record(
-            conn,
-            at=db.now(conn),
-            by=by,
-            action="set",
-            entity="setting",
-            entity_id=key,
-            old=old,
-            new=value,
-        )
+        at = db.now(conn)
+        for key, value in values.items():
+            old = conn.execute(select(Setting.value).where(Setting.key == key)).scalar()
+            if old == value:
+                continue
+            if old is None:
+                conn.execute(Setting.__table__.insert().values(key=key, value=value))
+            else:
+                conn.execute(
+                    Setting.__table__.update().where(Setting.key == key).values(value=value)
+                )
+            audit.record(
+                conn,
+                at=at,
+                by=by,
+                action="set",
+                entity="setting",
+                entity_id=key,
+                old=old,
+                new=value,
+            )

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from inventory import audit
 from inventory.access import Actor
 from inventory.db import Database
 from inventory.errors import InvalidInput
 from inventory.models import Setting
 from inventory.needles import mm_text, needle_um
+from inventory.settings import write_settings
 from sterility.care_models import CONCERNS
 
 CONCERN_WORDS = {
@@ -123,23 +123,5 @@ def set_range(
             f"({mm_text(hi)} mm); give the shorter first."
         )
     key, value = PREFIX + concern, f"{mm_text(lo)}-{mm_text(hi)}"
-    with db.write() as conn:
-        old = conn.execute(select(Setting.value).where(Setting.key == key)).scalar()
-        if old != value:
-            if old is None:
-                conn.execute(Setting.__table__.insert().values(key=key, value=value))
-            else:
-                conn.execute(
-                    Setting.__table__.update().where(Setting.key == key).values(value=value)
-                )
-            audit.record(
-                conn,
-                at=db.now(conn),
-                by=by,
-                action="set",
-                entity="setting",
-                entity_id=key,
-                old=old,
-                new=value,
-            )
+    write_settings(db, {key: value}, by=by)
     return DepthRange(concern, lo, hi)

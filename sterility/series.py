@@ -26,9 +26,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
+from inventory.access import Actor
 from inventory.clock import clinic_tz, local_date
+from inventory.db import Database
 from inventory.errors import InvalidInput
 from inventory.models import Setting
+from inventory.settings import write_settings
 from sterility.care_models import SessionIntake
 from sterility.models import TreatmentSession
 
@@ -62,6 +65,34 @@ def rules(conn: Connection) -> SeriesRules:
     max_days = number("series_max_days", 1, 730)
     if max_days < min_days:
         min_days, max_days = DEFAULTS["series_min_days"], DEFAULTS["series_max_days"]
+    return SeriesRules(planned, min_days, max_days)
+
+
+def set_rules(
+    db: Database, *, planned: int, min_days: int, max_days: int, by: Actor
+) -> SeriesRules:
+    """A manager sets how many sessions a new series plans and how far apart they fall."""
+    by.require("settings")
+    check_planned(planned)
+    if not (1 <= min_days <= 365 and 1 <= max_days <= 730):
+        raise InvalidInput(
+            "Give the days between sessions as whole numbers: the fewest 1 to 365, the most "
+            "1 to 730."
+        )
+    if min_days > max_days:
+        raise InvalidInput(
+            f"The fewest days apart ({min_days}) is more than the most days apart "
+            f"({max_days}): give the smaller number first."
+        )
+    write_settings(
+        db,
+        {
+            "series_sessions": str(planned),
+            "series_min_days": str(min_days),
+            "series_max_days": str(max_days),
+        },
+        by=by,
+    )
     return SeriesRules(planned, min_days, max_days)
 
 

@@ -27,6 +27,7 @@ from inventory.bindings import binding
 from inventory.clock import clinic_tz, show_local
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
+from inventory.ids import next_id
 from inventory.text import clean
 from sterility.equipment_checks import recorded_time, typed
 from sterility.equipment_models import (
@@ -416,7 +417,10 @@ def add_cycle(
             "recorded_by_id": by.staff_id or None,
             "recorded_at": now,
         }
-        cycle_id = conn.execute(insert(_CYCLE).values(**values).returning(_CYCLE.id)).scalar_one()
+        wanted = {"id": chosen} if (chosen := next_id(conn, _CYCLE.__table__)) else {}
+        cycle_id = conn.execute(
+            insert(_CYCLE).values(**values, **wanted).returning(_CYCLE.id)
+        ).scalar_one()
         audit.record(
             conn,
             at=now,

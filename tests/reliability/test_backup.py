@@ -307,3 +307,33 @@ def test_a_failed_daily_backup_is_said_and_work_goes_on(ledger) -> None:
         receiving.receive(again, [box(GTIN_05, "ON")], by=staff("Manager"))
     finally:
         again.dispose()
+
+
+def test_a_restored_backup_never_hands_out_a_pack_code_again(ledger, tmp_path: Path) -> None:
+    """Pouch codes carry the cycle's number: after restoring an earlier copy, a new cycle
+    must not print a code that is already on a pouch in the cupboard."""
+    from sterility import sterilizer
+
+    path, db = ledger
+    url, home = f"sqlite:///{path}", tmp_path / "home"
+    saved = backup.backup_to(db, tmp_path / "monday.sqlite3", by=staff("Manager"))
+    cycle = dict(
+        sterilizer="Autoclave 1",
+        temperature_c=134,
+        pressure_kpa=210,
+        holding_minutes=4,
+        load_contents="comedone extractors",
+        packs=["extractor"],
+        chemical="pass",
+        bi="pass",
+        by=staff("Manager"),
+    )
+    later = sterilizer.add_cycle(db, cycle_number="101", **cycle)
+    printed = {p.code for p in later.packs}
+    db.dispose()
+    done = cli(url, "restore", str(saved), "--reason", "disk fault", "--key", KEY, home=home)
+    assert done.returncode == 0, done.stderr
+    restored = open_ledger(url, warn=lambda _s: None)
+    again = sterilizer.add_cycle(restored, cycle_number="102", **cycle)
+    assert printed.isdisjoint({p.code for p in again.packs})
+    restored.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -215,8 +214,6 @@ def test_the_clinic_contact_is_saved_for_the_aftercare_sheet(
 
 
 def test_series_settings_are_saved(qtbot: QtBot, open_window: Opener, ledger: Database) -> None:
-    if not hasattr(series, "set_rules") and "series_sessions" not in settings.KNOWN:
-        pytest.xfail("the domain has no way yet to save the series settings")
     window = open_window()
     screen = treatment_tab(qtbot, window)
     find(screen, QSpinBox, "Sessions in a series").setValue(4)

@@ -39,7 +39,6 @@ from ui.form_version_dialogs import ScreeningVersionDialog, TextVersionDialog
 from ui.screens.base import Screen
 from ui.widgets import button, hint, label_for, message, named, panel, section, set_message
 
-SERIES_KEYS = ("series_sessions", "series_min_days", "series_max_days")
 FORM_WORDS = {
     "screening": "Screening form",
     "consent": "Consent form",
@@ -307,41 +306,21 @@ class TreatmentSection(QWidget):
         if not self.ctx.actor.can("settings"):
             set_message(self.series_result, who_can("settings"), "problem")
             return
-        if self.min_days.value() > self.max_days.value():
-            set_message(
-                self.series_result,
-                "The fewest days apart is more than the most days apart: give the smaller "
-                "number first.",
-                "problem",
-            )
-            return
-        wanted = {
-            "series_sessions": str(self.sessions.value()),
-            "series_min_days": str(self.min_days.value()),
-            "series_max_days": str(self.max_days.value()),
-        }
+        planned, min_days, max_days = (
+            self.sessions.value(),
+            self.min_days.value(),
+            self.max_days.value(),
+        )
         db, actor = self.ctx.db, self.ctx.actor
-        setter = getattr(series, "set_rules", None)
 
         def save() -> None:
-            if setter is not None:
-                setter(
-                    db,
-                    planned=self.sessions.value(),
-                    min_days=self.min_days.value(),
-                    max_days=self.max_days.value(),
-                    by=actor,
-                )
-                return
-            for key, value in wanted.items():
-                settings.set_value(db, key, value, by=actor)
+            series.set_rules(db, planned=planned, min_days=min_days, max_days=max_days, by=actor)
 
         def saved_now(_none: object) -> None:
             self.save_series.setEnabled(True)
             set_message(
                 self.series_result,
-                f"Saved: a series plans {wanted['series_sessions']} sessions, "
-                f"{wanted['series_min_days']} to {wanted['series_max_days']} days apart.",
+                f"Saved: a series plans {planned} sessions, {min_days} to {max_days} days apart.",
                 "success",
             )
             self.screen.changed.emit()
