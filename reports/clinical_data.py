@@ -46,12 +46,6 @@ _JUST_BEFORE = timedelta(microseconds=1)
 # the one open at the session's room at the use's time, the newest should several be. The
 # rule of sterility.equipment_checks.open_container (and sharps' counts), in SQL, so a
 # period of 100,000 uses is one query.
-CONTAINER_OF_USE = """SELECT c.id FROM sharps_container c
-    WHERE si.room <> '' AND lower(c.room) = lower(si.room) AND c.opened_at <= uu.used_at
-      AND (c.sealed_at IS NULL OR c.sealed_at > uu.used_at)
-    ORDER BY c.opened_at DESC, c.id DESC LIMIT 1"""
-
-
 def sharps_disposal_sql(sql: Sql, period: Period) -> str:
     """Each unit used in the period and the container it went to (a reason when none)."""
     lo, hi = period.start_utc, period.end_utc
@@ -68,7 +62,7 @@ FROM unit_use uu
 JOIN unit u ON u.id = uu.unit_id
 JOIN product p ON p.id = u.product_id
 LEFT JOIN session_intake si ON si.session_id = uu.session_id
-LEFT JOIN sharps_container sc ON sc.id = ({CONTAINER_OF_USE})
+LEFT JOIN sharps_container sc ON sc.id = ({equipment_checks.CONTAINER_OF_USE})
 WHERE uu.used_at >= :start AND uu.used_at < :end
 ORDER BY uu.used_at, uu.id
 """
@@ -395,7 +389,8 @@ class _Reader:
         """Units used in the period per container they went to (0: none open)."""
         counts = self.conn.execute(
             text(
-                f"SELECT COALESCE(({CONTAINER_OF_USE}), 0) AS box, count(*) FROM unit_use uu "
+                f"SELECT COALESCE(({equipment_checks.CONTAINER_OF_USE}), 0) AS box, count(*) "
+                "FROM unit_use uu "
                 "LEFT JOIN session_intake si ON si.session_id = uu.session_id "
                 "WHERE uu.used_at >= :start AND uu.used_at < :end GROUP BY box"
             ),

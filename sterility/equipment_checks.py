@@ -115,6 +115,26 @@ def pen_cleaning_overdue(conn: Connection, pen_id: int, at: datetime) -> str | N
     )
 
 
+def container_open(room: Any, at: Any) -> ColumnElement[bool]:
+    """The one rule of which container a cartridge went to: the container at the session's
+    room (case aside), opened at or before the use and not sealed by then. ``room`` and
+    ``at`` are columns or values; the reports' SQL text is CONTAINER_OF_USE below."""
+    c = SharpsContainer
+    return (
+        (func.lower(c.room) == func.lower(room))
+        & (c.opened_at <= at)
+        & ((c.sealed_at.is_(None)) | (c.sealed_at > at))
+    )
+
+
+# container_open in SQL text, for the reports' streamed queries (aliases: sharps_container
+# c, session_intake si, unit_use uu); the newest container should several be open.
+CONTAINER_OF_USE = """SELECT c.id FROM sharps_container c
+    WHERE si.room <> '' AND lower(c.room) = lower(si.room) AND c.opened_at <= uu.used_at
+      AND (c.sealed_at IS NULL OR c.sealed_at > uu.used_at)
+    ORDER BY c.opened_at DESC, c.id DESC LIMIT 1"""
+
+
 def open_container(conn: Connection, room: str, at: datetime) -> SharpsContainerRow | None:
     """The sharps container open at ``room`` at ``at``: opened at or before ``at`` and not
     sealed by then (the newest, should several be). A used cartridge went to this one."""
@@ -123,11 +143,7 @@ def open_container(conn: Connection, room: str, at: datetime) -> SharpsContainer
     c = SharpsContainer
     row = conn.execute(
         select(c.id, c.label, c.room, c.opened_at, c.sealed_at, c.collected_at)
-        .where(
-            same_room(c.room, room),
-            c.opened_at <= at,
-            (c.sealed_at.is_(None)) | (c.sealed_at > at),
-        )
+        .where(container_open(literal(typed(room)), at))
         .order_by(c.opened_at.desc(), c.id.desc())
         .limit(1)
     ).first()

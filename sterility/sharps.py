@@ -24,7 +24,7 @@ from inventory.errors import InvalidInput, NotFound
 from inventory.text import clean
 from sterility import equipment_checks
 from sterility.care_models import SessionIntake
-from sterility.equipment_checks import SharpsContainerRow, same_room
+from sterility.equipment_checks import SharpsContainerRow, container_open, same_room
 from sterility.equipment_models import SharpsContainer
 from sterility.models import UnitUse
 
@@ -94,11 +94,7 @@ def _cartridges() -> Any:
     return (
         select(func.count(UnitUse.id))
         .join(SessionIntake, SessionIntake.session_id == UnitUse.session_id)
-        .where(
-            func.lower(SessionIntake.room) == func.lower(_C.room),
-            UnitUse.used_at >= _C.opened_at,
-            or_(_C.sealed_at.is_(None), UnitUse.used_at < _C.sealed_at),
-        )
+        .where(container_open(SessionIntake.room, UnitUse.used_at))
         .correlate(_C)
         .scalar_subquery()
     )
