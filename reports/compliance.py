@@ -37,7 +37,6 @@ from reports.data import (
     Sql,
     audit_heads,
     drop_clients,
-    frame,
     load_clients,
     reason_words,
     recall_unit_counts,
@@ -50,8 +49,6 @@ from sterility.recall_contacts import AffectedClient, affected_clients
 from sterility.recalls import MATCH_SQL
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from reports.pipeline import Steps, Writers
 
 TITLE = "Compliance report"
@@ -213,12 +210,12 @@ EMPTY = {
 INTRO = {
     "uses": "Every unit used in a treatment session in the period, in time order: who treated "
     "which client with which cartridge or roller. A row on a red band used a unit that a "
-    "recall names (its notice in the last column, \"after the period\" when it was entered "
+    'recall names (its notice in the last column, "after the period" when it was entered '
     "since).",
     "sessions": "Every treatment session opened in the period: who opened and closed it and "
     "when, the device (pen) used, and how many units it used and scans it refused. Flags: "
-    "\"left open\" (never closed), \"open at period end\" (closed after the period), "
-    "\"refusals, no use\" (scans were refused and no unit was used).",
+    '"left open" (never closed), "open at period end" (closed after the period), '
+    '"refusals, no use" (scans were refused and no unit was used).',
     "refusals": "Every scan the chair refused, with the reason shown to the practitioner.",
     "recall_summary": "Every recall open at any time in the period, and every recall entered "
     "since that names a unit used in the period. Unit counts are where the units the recall "
@@ -310,7 +307,7 @@ def build(
         ("sessions_opened_in_period", str(totals["sessions"])),
         ("clients_with_a_session", str(totals["clients"])),
         *((f"rows.{name}", str(n)) for name, n in counts.items()),
-        *((f"refusals.{r.reason}", str(int(r.refusals))) for r in by_reason.itertuples()),
+        *((f"refusals.{r.reason}", str(int(r.refusals))) for r in by_reason),
         ("recalls_open_in_period", str(totals["recalls"])),
         ("recalls_entered_after_period_touching_it", str(len(since))),
         ("uses_in_period_of_units_recalled_since", str(sum(r.uses_in_period for r in since))),
@@ -350,7 +347,7 @@ def build(
         contents_page(doc, sections, counts)
     extra = {
         "refusals": "By reason: "
-        + "; ".join(f"{reason_words(r.reason)} {int(r.refusals)}" for r in by_reason.itertuples())
+        + "; ".join(f"{reason_words(r.reason)} {int(r.refusals)}" for r in by_reason)
         + "."
         if len(by_reason)
         else "",
@@ -639,8 +636,7 @@ ORDER BY a.id
             "Treatment sessions",
             SESSIONS_HEADER,
             sessions,
-            "SELECT count(*) FROM treatment_session "
-            "WHERE opened_at >= :start AND opened_at < :end",
+            "SELECT count(*) FROM treatment_session WHERE opened_at >= :start AND opened_at < :end",
         ),
         Section("refusals", "Refused scans", REFUSALS_HEADER, refusals),
         ListedSection(
@@ -803,9 +799,13 @@ class RecallFact:
             for contact in client.contacts:
                 rows.append(
                     (
-                        *base, self.local(contact.contacted_at), contact.recorded_by,
-                        contact.method_words, "yes" if contact.reached else "no",
-                        contact.note, attention,
+                        *base,
+                        self.local(contact.contacted_at),
+                        contact.recorded_by,
+                        contact.method_words,
+                        "yes" if contact.reached else "no",
+                        contact.note,
+                        attention,
                     )
                 )
         return [tuple(neutral(c) for c in row) for row in rows]
@@ -816,8 +816,15 @@ def recall_facts(conn: Connection, params: dict[str, Any], period: Period) -> li
     rc = Recall.__table__.alias("rc")  # the name RECALL_SCOPE speaks of
     found = conn.execute(
         select(
-            rc.c.id, rc.c.reference, rc.c.gtin, rc.c.notice_date, rc.c.entered_at,
-            rc.c.entered_by, rc.c.closed_at, rc.c.closed_by, rc.c.close_note,
+            rc.c.id,
+            rc.c.reference,
+            rc.c.gtin,
+            rc.c.notice_date,
+            rc.c.entered_at,
+            rc.c.entered_by,
+            rc.c.closed_at,
+            rc.c.closed_by,
+            rc.c.close_note,
         )
         .where(text(RECALL_SCOPE))
         .order_by(rc.c.id),
@@ -883,12 +890,16 @@ def first_use(conn: Connection) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def refusals_by_reason(conn: Connection, params: dict[str, Any]) -> pd.DataFrame:
-    return frame(
-        conn,
-        "SELECT reason, count(*) AS refusals FROM refusal "
-        "WHERE refused_at >= :start AND refused_at < :end GROUP BY reason ORDER BY reason",
-        params,
+def refusals_by_reason(conn: Connection, params: dict[str, Any]) -> list[Any]:
+    """Refusals of the period per reason (rows with .reason and .refusals)."""
+    return list(
+        conn.execute(
+            text(
+                "SELECT reason, count(*) AS refusals FROM refusal WHERE refused_at >= :start "
+                "AND refused_at < :end GROUP BY reason ORDER BY reason"
+            ),
+            params,
+        )
     )
 
 
@@ -912,9 +923,9 @@ def session_flags(conn: Connection, params: dict[str, Any]) -> dict[str, int]:
 
 def period_totals(conn: Connection, params: dict[str, Any]) -> dict[str, int]:
     """Counts for the cover that are not a section's row count."""
-    one = frame(
-        conn,
-        f"""
+    one = conn.execute(
+        text(
+            f"""
         SELECT
           (SELECT count(*) FROM treatment_session
             WHERE opened_at >= :start AND opened_at < :end) AS sessions,
@@ -925,13 +936,16 @@ def period_totals(conn: Connection, params: dict[str, Any]) -> dict[str, int]:
           (SELECT count(*) FROM unit WHERE status = 'quarantined') AS quarantined_now,
           (SELECT count(*) FROM audit_event WHERE at >= :start AND at < :end) AS audit_events,
           ({_AT_END.format(state="lh.action = 'quarantine'")}) AS quarantined_at_end,
-          ({_AT_END.format(
-              state="(lh.action IS NULL OR lh.action = 'release') AND l.expiry <= :end_day"
-          )}) AS expired_at_end
-        """,
+          ({
+                _AT_END.format(
+                    state="(lh.action IS NULL OR lh.action = 'release') AND l.expiry <= :end_day"
+                )
+            }) AS expired_at_end
+        """
+        ),
         params,
-    )
-    return {str(k): int(v) for k, v in one.iloc[0].items()}
+    ).one()
+    return {str(k): int(v or 0) for k, v in one._mapping.items()}
 
 
 _AT_END = """SELECT count(*) FROM unit u
@@ -950,9 +964,7 @@ _AT_END = """SELECT count(*) FROM unit u
 def contents_page(doc: PdfReport, sections: Sequence[AnySection], counts: dict[str, int]) -> None:
     """What the report holds and where: each section's page, filled in at the end."""
     doc.new_section("Contents")
-    rows = [
-        (CONTENTS[s.name], str(counts[s.name]), doc.page_ref(s.name)) for s in sections
-    ]
+    rows = [(CONTENTS[s.name], str(counts[s.name]), doc.page_ref(s.name)) for s in sections]
     width = doc.frame_width
     doc.flow(
         [
@@ -1100,8 +1112,12 @@ def audit_page(doc: PdfReport, report: ChainReport, heads: tuple[Head, Head, int
             doc.paragraph("The trail's head at the start and the end of the period", 10, True),
             Spacer(1, 3),
             doc.small_table(
-                ["Where", "Events", "Chain hash (the last event's SHA-256)",
-                 "Merkle tree root (SHA-256) of those events"],
+                [
+                    "Where",
+                    "Events",
+                    "Chain hash (the last event's SHA-256)",
+                    "Merkle tree root (SHA-256) of those events",
+                ],
                 rows,
                 [150, 44, (width - 194) / 2, (width - 194) / 2],
                 size=8,

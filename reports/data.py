@@ -17,11 +17,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from sqlalchemy import Connection, text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from inventory.catalog import mm_text
 from reports.cells import RISKY, neutral, sql_neutral
@@ -98,7 +100,9 @@ def stream(conn: Connection, sql: str, params: dict[str, Any]) -> Iterator[list[
 
 
 def frame(conn: Connection, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """A small aggregated result as a DataFrame."""
+    """A small aggregated result as a DataFrame (the usage report's; pandas on use)."""
+    import pandas as pd
+
     return pd.read_sql(text(sql), conn, params=params or {})
 
 
@@ -378,10 +382,7 @@ def audit_heads(
     from inventory import audit, merkle
 
     first, last, count = conn.execute(
-        text(
-            "SELECT min(id), max(id), count(*) FROM audit_event "
-            "WHERE at >= :start AND at < :end"
-        ),
+        text("SELECT min(id), max(id), count(*) FROM audit_event WHERE at >= :start AND at < :end"),
         params,
     ).one()
     if first is None:  # no event in the period: both heads are the one before it
