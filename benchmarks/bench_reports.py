@@ -4,8 +4,9 @@ Run: .venv/bin/python benchmarks/bench_reports.py [--uses N]
 
 Rows are inserted straight into a temporary SQLite ledger with sqlite3 executemany (not
 through the chair service). Each measurement runs in its own subprocess, which reports
-its wall time and peak resident memory (VmHWM, reset after sign-in), so one measurement's memory cannot
-hide in another's. The bare ways get the very same rows from the very same query:
+its wall time and peak resident memory (VmHWM, reset after sign-in), so one
+measurement's memory cannot hide in another's. The bare ways get the very same rows from
+the very same query (and, for run_all, every section's rows as the app exported them):
   * canvas: reportlab canvas text objects, one per page, page x of y via a form;
   * platypus: a plain platypus Table per page-sized chunk of rows, fixed widths;
   * csv: the stdlib csv module streaming the sqlite3 cursor.

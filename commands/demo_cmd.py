@@ -6,12 +6,15 @@ import argparse
 import contextlib
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from biip.checksums import gs1_standard_check_digit
 from sqlalchemy import func, select
 
 from commands.context import Context, add_json_flag, whole
+from commands.demo_equipment import Equipment
+from commands.demo_treatment import Schedule, Treatment
 from inventory import catalog, receiving, settings, staff
 from inventory.access import Actor
 from inventory.barcode import element_string
@@ -20,16 +23,15 @@ from inventory.db import Database
 from inventory.errors import LedgerError
 from inventory.models import Product
 from inventory.staff import has_staff
-from sterility import holds, recalls, sessions
+from sterility import holds, recalls, series, sessions
 from sterility.chair import use_unit
-from sterility.errors import ScanRefused, UnitExpired
-from sterility.forms import SCREENING_V1
-from sterility.intake import Intake
+from sterility.errors import ScanRefused
 
 CLINIC = {
     "clinic_name": "Harbour Skin Clinic",
     "licence_number": "NSW-SK-2026-0142",
     "timezone": "Australia/Sydney",
+    "clinic_contact": "02 9555 0142 · Level 1, 12 Harbour Street, Sydney NSW 2000",
 }
 # (GTIN without check digit, maker, name, kind, needles, config, mm, sterilisation, per pack)
 PRODUCTS = [
@@ -111,6 +113,27 @@ PRODUCTS = [
         1,
     ),
 ]
+# What the demo made, in the order its summary tells it.
+SUMMARY = (
+    "products",
+    "units",
+    "sessions",
+    "uses",
+    "refusals",
+    "pens",
+    "pen_cleanings",
+    "sharps_containers",
+    "sharps_sealed",
+    "sharps_collected",
+    "sterilizer_cycles",
+    "packs_used",
+    "packs_quarantined",
+    "form_versions",
+    "confirmations",
+    "screenings_overridden",
+    "screenings_refused",
+    "adverse_events",
+)
 DEMO_PASSWORD = "demo"
 # (name, role, scope of practice in mm or None): the demo clinic's staff.
 STAFF = [
@@ -136,42 +159,6 @@ class Cast:
         if float(depth_mm) <= 0.5 and rng.random() < 0.5:
             return self.esthetician
         return self.doctor
-
-
-AREAS = [
-    ("face", "0.5"),
-    ("face", "1.0"),
-    ("neck", "0.5"),
-    ("decolletage", "0.5"),
-    ("scalp", "1.5"),
-    ("body", "2.0"),
-    ("face", "0.25"),
-]
-# The concern treated at each area and depth (the 0.25 mm face refresher is below the
-# range for texture, confirmed at open).
-CONCERN_OF = {
-    ("face", "0.5"): "texture",
-    ("face", "1.0"): "fine_lines",
-    ("neck", "0.5"): "fine_lines",
-    ("decolletage", "0.5"): "hyperpigmentation",
-    ("scalp", "1.5"): "hair_loss",
-    ("body", "2.0"): "stretch_marks",
-    ("face", "0.25"): "texture",
-}
-
-
-def demo_intake(area: str, depth: str) -> Intake:
-    """A clear screening, the built-in consent, and the demo clinic's usual confirmations."""
-    return Intake(
-        concern=CONCERN_OF.get((area, depth), "fine_lines"),
-        answers={key: False for key, _question in SCREENING_V1},
-        consent_version=1,
-        confirmations={
-            "depth_outside_range": "a light refresher between treatments",
-            "series_spacing": "the client asked for an earlier visit",
-            "no_sharps_container": "",
-        },
-    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -244,7 +231,7 @@ def _emit(
             "verification_key": verification_key,
         },
         "Demo clinic ready: "
-        + ", ".join(f"{v} {k}" for k, v in summary.items())
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in summary.items())
         + f".\nStaff, each with the password '{DEMO_PASSWORD}' (a demo only: real "
         "accounts need at least 8 characters):\n"
         + staff_lines
@@ -302,14 +289,30 @@ def _make_staff(db: Database) -> Cast:
 def fill(
     db: Database, cast: Cast, *, seed: int = 7, today: date | None = None, months: int = 4
 ) -> dict[str, int]:
-    """A clinic's last few months: deliveries, sessions, refusals, waste and one recall."""
+    """A clinic's last few months: deliveries, clients in series with their intakes and
+    adverse events, refusals, waste, one recall, and the equipment around the chair
+    (pens and their cleanings, sharps containers, sterilizer cycles and packs)."""
     manager = cast.manager
     rng = random.Random(seed)
     real_clock = db.clock
     start, now = story_span(today, months)
     clock = FixedClock(start)
     db.clock = clock
-    counts = {"products": 0, "units": 0, "sessions": 0, "uses": 0, "refusals": 0}
+    tz = ZoneInfo(CLINIC["timezone"])
+    first = start.astimezone(tz).date()
+
+    def at(day: int, hour: int, minute: int) -> datetime:
+        """The story's day ``day`` at a local time of the clinic, in UTC."""
+        local = datetime.combine(first + timedelta(days=day), time(hour, minute), tzinfo=tz)
+        return local.astimezone(UTC)
+
+    def is_open(day: int) -> bool:
+        return (first + timedelta(days=day)).weekday() < 6  # Monday to Saturday
+
+    last_day = 1
+    while at(last_day + 1, 18, 30) < now - timedelta(hours=6):
+        last_day += 1
+    counts = dict.fromkeys(SUMMARY, 0)
     try:
         for key, value in CLINIC.items():
             settings.set_value(db, key, value, by=manager)
@@ -332,18 +335,42 @@ def fill(
                 )
             )
         counts["products"] = len(products)
-        stock: dict[int, list[tuple[str, str]]] = {p.needle_length_um: [] for p in products}
+        kind_of = {p.gtin: p.kind for p in products}
+        # The nano cartridge is below every concern's range: kept for the rare request,
+        # bought a box at a time, and its first lot expires on the shelf.
+        slow_seller = products[0].gtin
+        # Units in stock by (needle length, kind), in the order they are taken.
+        stock: dict[tuple[int, str], list[tuple[str, str]]] = {
+            (p.needle_length_um, p.kind): [] for p in products
+        }
         lots_of: dict[str, list[str]] = {}
+        equipment = Equipment(db, manager, cast.doctor, clock, rng, at, counts=counts)
+        equipment.fail_day = int(last_day * 0.55)
+        schedule = Schedule(rng, is_open, last_day)
+        treatment = Treatment(
+            db,
+            manager,
+            cast.doctor,
+            cast.esthetician,
+            clock,
+            rng,
+            equipment,
+            schedule,
+            stock,
+            counts,
+            at,
+            last_day,
+        )
 
-        def deliver(day_offset: int, lot_expiry_days: list[int], boxes: int) -> None:
-            clock.at = start + timedelta(days=day_offset, hours=22)
+        def deliver(day: int, lot_expiry_days: list[int], boxes: int) -> None:
+            equipment.move(at(day, 7, 0))
             scans = []
             for product in products:
                 for expiry_days in lot_expiry_days:
                     lot = f"L{rng.randint(10000, 99999)}"
                     expiry = (start + timedelta(days=expiry_days)).date()
                     lots_of.setdefault(product.gtin, []).append(lot)
-                    for _box in range(boxes):
+                    for _box in range(1 if product.gtin == slow_seller else boxes):
                         serial = (
                             f"S{rng.randint(100000, 999999)}" if product.kind == "roller" else None
                         )
@@ -367,42 +394,61 @@ def fill(
                 invoice=f"INV-{rng.randint(1000, 9999)}",
             )
             for line in result.lines:
-                stock[line.needle_length_um].extend((code, line.lot) for code in line.unit_codes)
+                stock[(line.needle_length_um, kind_of[line.gtin])].extend(
+                    (code, line.lot) for code in line.unit_codes
+                )
             counts["units"] += result.units
 
-        # An early delivery with a lot that expires during the period, then a fresh one.
-        deliver(0, [75, 400], boxes=4)
-        # Day by day, in time order (the ledger's time never runs backwards): sessions,
-        # a second delivery on day 60, and a recall ten days before today.
-        recall_day = (now - timedelta(days=10) - start).days
-        session_day = 1
-        while start + timedelta(days=session_day) < now - timedelta(days=1):
-            day = start + timedelta(days=session_day)
-            if session_day == 60:
+        # An early delivery with a lot that expires during the period, then a fresh one;
+        # the pens and the rooms' sharps containers ready before the first client.
+        deliver(1, [75, 400], boxes=4)
+        equipment.set_up(1)
+        treatment.plan_story()
+        # Day by day, in time order (the ledger's time never runs backwards): the
+        # steriliser in the morning, the day's clients, the sharps in the evening, a
+        # second delivery on day 60, a pen replaced, and a recall ten days before today.
+        recall_day = (now.astimezone(tz).date() - timedelta(days=10) - first).days
+        replace_day = treatment.day_of(0.78)
+        for day in range(1, last_day + 1):
+            if day == 60:
                 deliver(60, [30 * months + 25, 30 * months + 70, 600], boxes=3)
-            if session_day == recall_day:
-                _recall_and_holds(db, cast, clock, now, rng, products, lots_of, stock)
-            if day.weekday() < 6:
-                for _ in range(rng.randint(1, 4)):
-                    _one_session(db, cast, clock, day, rng, stock, counts)
-            session_day += 1
+            if day == replace_day:
+                equipment.replace_pen(day)
+            equipment.morning(day, (first + timedelta(days=day)).weekday())
+            if is_open(day):
+                treatment.forms_morning(day)
+                treatment.new_clients(day)
+                visits = schedule.by_day.pop(day, [])
+                rng.shuffle(visits)
+                equipment.move(at(day, 9, rng.randint(0, 20)))
+                for visit in visits:
+                    treatment.visit(day, visit)
+                    clock.advance(minutes=rng.randint(5, 15))
+                treatment.evening(day)
+                equipment.evening(day)
+            if day == recall_day:
+                equipment.move(max(clock.at, at(day, 18, 0)))
+                _recall_and_holds(db, cast, clock, rng, products, lots_of, stock)
         # Today's chair: a reused cartridge, an unknown label, recalled, quarantined and
         # expired stock, and too-long needles, each refused with its reason.
-        clock.at = now - timedelta(hours=5)
+        equipment.move(now - timedelta(hours=5))
         info = sessions.open_session(
             db,
             client_ref="C-1099",
             area="face",
             depth_mm="0.5",
             by=cast.doctor,
-            intake=demo_intake("face", "0.5"),
+            intake=treatment.chair_intake("texture", "Room 1"),
         )
+        counts["sessions"] += 1
         for scan in [*_one_code_per_status(db), "U999-001"]:
             clock.advance(minutes=3)
             try:
                 use_unit(db, info.id, scan, by=cast.doctor)
             except ScanRefused:
                 counts["refusals"] += 1
+        # The client is treated with a good cartridge; the pen is cleaned after.
+        treatment.finish(info.id, cast.doctor, "Room 1")
         # The esthetician at her scope: a session planned too deep, then a long cartridge.
         clock.advance(minutes=20)
         with contextlib.suppress(ScanRefused):
@@ -412,7 +458,7 @@ def fill(
                 area="face",
                 depth_mm="1.0",
                 by=cast.esthetician,
-                intake=demo_intake("face", "1.0"),
+                intake=treatment.chair_intake("fine_lines", "Room 2"),
             )
             counts["sessions"] += 1
         counts["refusals"] += 1
@@ -422,14 +468,18 @@ def fill(
             area="face",
             depth_mm="0.5",
             by=cast.esthetician,
-            intake=demo_intake("face", "0.5"),
+            intake=treatment.chair_intake("texture", "Room 2"),
         )
+        counts["sessions"] += 1
         for scan in _one_code_per_status(db)[-1:]:  # a 2.0 mm cartridge
             clock.advance(minutes=2)
             try:
                 use_unit(db, info.id, scan, by=cast.esthetician, allow_deeper=True)
             except ScanRefused:
                 counts["refusals"] += 1
+        with db.read() as conn:
+            made = series.series_counts(conn, start, clock.at + timedelta(minutes=1))
+        counts |= {f"series_{k}": v for k, v in made.as_dict().items()}
     finally:
         db.clock = real_clock
     return counts
@@ -439,7 +489,6 @@ def _recall_and_holds(
     db: Database,
     cast: Cast,
     clock: FixedClock,
-    now: datetime,
     rng: random.Random,
     products: list[catalog.ProductInfo],
     lots_of: dict[str, list[str]],
@@ -449,7 +498,6 @@ def _recall_and_holds(
     manager = cast.manager
     target = products[1]
     lot = lots_of[target.gtin][1]  # in use since the first delivery
-    clock.at = now - timedelta(days=10)
     recalls.enter_recall(
         db,
         gtin=target.gtin,
@@ -467,48 +515,6 @@ def _recall_and_holds(
         pool = [code for units in stock.values() for code, _lot in units]
         with contextlib.suppress(LedgerError):
             hold(db, pool[rng.randrange(len(pool))], reason=reason, by=manager)
-
-
-def _one_session(
-    db: Database,
-    cast: Cast,
-    clock: FixedClock,
-    day: datetime,
-    rng: random.Random,
-    stock: dict[int, list[tuple[str, str]]],
-    counts: dict[str, int],
-) -> None:
-    area, depth = rng.choice(AREAS)
-    practitioner = cast.treating(depth, rng)
-    clock.at = day.replace(hour=rng.randint(22, 23), minute=rng.randint(0, 59))
-    info = sessions.open_session(
-        db,
-        client_ref=f"C-{rng.randint(1000, 1400)}",
-        area=area,
-        depth_mm=depth,
-        device="Pen model A6",
-        by=practitioner,
-        intake=demo_intake(area, depth),
-    )
-    counts["sessions"] += 1
-    pool = stock[int(float(depth) * 1000)]
-    for _ in range(2 if rng.random() < 0.12 else 1):  # a jammed cartridge is replaced
-        clock.advance(minutes=rng.randint(2, 20))
-        while pool:
-            code, lot = pool.pop(0)
-            try:
-                use_unit(db, info.id, code, by=practitioner)
-                counts["uses"] += 1
-                break
-            except UnitExpired:
-                # The chair refused an expired cartridge: the manager discards that lot.
-                counts["refusals"] += 1
-                holds.waste(db, lot, reason="expired, discarded", by=cast.manager)
-                pool[:] = [(c, lt) for c, lt in pool if lt != lot]
-            except ScanRefused:
-                counts["refusals"] += 1
-    clock.advance(minutes=40)
-    sessions.close_session(db, info.id, by=practitioner, adverse="none")
 
 
 def _one_code_per_status(db: Database) -> list[str]:

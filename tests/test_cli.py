@@ -162,6 +162,18 @@ def demo_cli(url: str, home: Path):
     return lambda *args: run(url, *args, home=home, user="Demo Manager", password="demo")
 
 
+def demo_intake_args() -> list[str]:
+    """A clear intake under the demo's current forms: its manager added a consent version 2
+    and a screening version 2 with one more question."""
+    from commands.demo_treatment import SCREENING_V2
+    from sterility.forms import SCREENING_V1
+
+    added = [key for key, _question in SCREENING_V2 if (key, _question) not in SCREENING_V1]
+    args = clear_intake_args(*[a for key in added for a in ("--screen", f"{key}=no")])
+    args[args.index("--consent-version") + 1] = "2"
+    return args
+
+
 def test_demo_fills_a_realistic_clinic(empty_db_url: str, tmp_path: Path) -> None:
     cli = demo_cli(empty_db_url, tmp_path / "home")
     result = cli("demo", "--json")
@@ -169,6 +181,23 @@ def test_demo_fills_a_realistic_clinic(empty_db_url: str, tmp_path: Path) -> Non
     summary = json.loads(result.stdout)
     assert summary["products"] >= 5 and summary["units"] >= 200
     assert summary["sessions"] >= 50 and summary["refusals"] >= 2
+    # The treatment around the cartridge (tests/test_demo_clinical.py reads each back).
+    for record in (
+        "pens",
+        "pen_cleanings",
+        "sharps_sealed",
+        "sharps_collected",
+        "sterilizer_cycles",
+        "packs_used",
+        "packs_quarantined",
+        "screenings_overridden",
+        "screenings_refused",
+        "adverse_events",
+        "series_completed",
+        "series_in_progress",
+        "series_overdue",
+    ):
+        assert summary[record] > 0, record
     cast = {(p["name"], p["role"], p["password"], p["max_depth_mm"]) for p in summary["staff"]}
     assert cast == {
         ("Demo Manager", "manager", "demo", None),
@@ -178,6 +207,9 @@ def test_demo_fills_a_realistic_clinic(empty_db_url: str, tmp_path: Path) -> Non
     }
     recalls_listed = json.loads(cli("recalls", "--json").stdout)
     assert len(recalls_listed) == 1
+    assert len(json.loads(cli("pen", "list", "--json").stdout)) == 3
+    cycles = json.loads(cli("sterilizer", "cycles", "--json").stdout)
+    assert [c["bi_result"] for c in cycles].count("fail") == 1
     assert cli("audit", "verify").returncode == 0
     again = cli("demo")
     assert again.returncode == 3 and "empty" in again.stderr

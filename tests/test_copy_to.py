@@ -12,8 +12,7 @@ from inventory.db import Database
 from inventory.errors import DatabaseReadOnly
 from inventory.ledger import open_ledger
 from tests.conftest import pg_or_fail
-from tests.people import clear_intake_args
-from tests.test_cli import demo_cli
+from tests.test_cli import demo_cli, demo_intake_args
 
 
 def test_db_copy_to_moves_the_demo_ledger_and_the_seals_check_out(
@@ -49,7 +48,7 @@ def test_db_copy_to_moves_the_demo_ledger_and_the_seals_check_out(
     # Work goes on there, with new numbers after the copied ones.
     opened = on_server(
         "session", "open", "--client", "C-NEW", "--area", "face", "--depth", "0.5", "--json",
-        *clear_intake_args(),
+        *demo_intake_args(),
     )
     assert opened.returncode == 0, opened.stderr
     assert json.loads(opened.stdout)["id"] > max_session(path)
