@@ -289,6 +289,12 @@ def take_all(shots: Shooter) -> None:
     shots.shoot("recalls-new-notice", "Enter a recall notice")
     capture.open_dialog("Enter a recall notice").reject()
 
+    # Equipment: pens, sharps containers, the sterilizer with its failed indicator
+    shots.screen("equipment")
+    for index, name in enumerate(("equipment-pens", "equipment-sharps", "equipment-sterilizer")):
+        shots.find("Equipment sections").setCurrentIndex(index)
+        shots.shoot(name)
+
     # Reports, the audit trail, settings
     shots.screen("reports")
     shots.shoot("reports")
