@@ -463,11 +463,7 @@ def _show(args: argparse.Namespace, ctx: Context) -> int:
 def _intake_text(found: intake.IntakeInfo, tz: ZoneInfo) -> str:
     """The intake as the practitioner recorded it, and what was confirmed, in words."""
     answers = ", ".join(f"{a.key} {'YES' if a.yes else 'no'}" for a in found.answers)
-    pen = (
-        f"pen {found.pen_serial}" + (", new barrier sleeve" if found.sleeve_fitted else "")
-        if found.pen_serial
-        else "no pen"
-    )
+    pen = found.pen_words
     lines = [
         f"Concern: {found.concern_words} (range {found.range.words}); {found.series_words}",
         f"Screening (version {found.screening_version}): {answers}",

@@ -483,6 +483,15 @@ class IntakeInfo:
     def series_words(self) -> str:
         return f"session {self.series_number} of {self.series_planned}"
 
+    @property
+    def pen_words(self) -> str:
+        """The pen and its sleeve, as the chair, the command line and the reports say it."""
+        if not self.pen_serial:
+            return "no pen (derma roller)"
+        return f"pen {self.pen_serial}" + (
+            ", new barrier sleeve" if self.sleeve_fitted else ", no new sleeve"
+        )
+
     def as_dict(self) -> dict[str, object]:
         override = self.override
         return {

@@ -139,11 +139,7 @@ def care_words(info: IntakeInfo | None, tz: ZoneInfo) -> str:
         if info.screening_positive
         else "screening clear"
     )
-    pen = (
-        f"pen {info.pen_serial}" + (", new sleeve" if info.sleeve_fitted else "")
-        if info.pen_serial
-        else "no pen (derma roller)"
-    )
+    pen = info.pen_words
     parts = [
         f"{info.concern_words.capitalize()} ({info.range.words})",
         f"{screening} (v{info.screening_version})",
