@@ -31,7 +31,7 @@ from inventory.models import Lot, Product, Staff, Unit
 from inventory.rawsql import Raw, Statement
 from sterility import errors as e
 from sterility.care_models import SessionConfirmation, SessionIntake
-from sterility.guidance import concern_words
+from sterility.guidance import DepthRange
 from sterility.intake import write_confirmation
 from sterility.models import Recall, RecallItem, TreatmentSession, UnitUse
 from sterility.refusals import record_refusal
@@ -386,16 +386,19 @@ def _use(
         and length != planned_depth_um
         and raw.one(_LENGTH_CONFIRMED, {"session": session_id, "length": length}) is None
     )
-    if outside and not allow_outside_range:
-        raise _Refuse(
-            e.OutsideRange(
-                f"{name} has {mm_text(length)} mm needles, outside the clinic's range for "
-                f"{concern_words(concern)} ({mm_text(range_min_um)} to "
-                f"{mm_text(range_max_um)} mm). Confirm to use it anyway, or take a cartridge "
-                "within the range."
-            ),
-            unit.id,
+    if outside:
+        kept = DepthRange(concern, range_min_um, range_max_um)
+        said = (
+            f"{name} has {mm_text(length)} mm needles, outside the clinic's range for "
+            f"{kept.concern_words} ({kept.words})"
         )
+        if not allow_outside_range:
+            raise _Refuse(
+                e.OutsideRange(
+                    f"{said}. Confirm to use it anyway, or take a cartridge within the range."
+                ),
+                unit.id,
+            )
     use = {
         "unit_id": unit.id,
         "session_id": session_id,
@@ -442,15 +445,9 @@ def _use(
     if deeper:
         message += f" Deeper than planned ({mm_text(unit.needle_length_um)} mm), confirmed."
     if outside:
-        range_words = f"{mm_text(range_min_um)} to {mm_text(range_max_um)} mm"
-        warning = (
-            f"{name} has {mm_text(length)} mm needles, outside the clinic's range for "
-            f"{concern_words(concern)} ({range_words})."
-        )
-        write_confirmation(
-            conn, session_id, "cartridge_outside_range", warning, "", by=by, at=now, unit_id=unit.id
-        )
-        message += f" Outside the range for {concern_words(concern)} ({range_words}), confirmed."
+        kind = "cartridge_outside_range"
+        write_confirmation(conn, session_id, kind, f"{said}.", "", by=by, at=now, unit_id=unit.id)
+        message += f" Outside the range for {kept.concern_words} ({kept.words}), confirmed."
     return verdict("used", message, deeper, outside)
 
 
