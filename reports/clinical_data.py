@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,6 @@ NOT_KEPT = "not recorded (opened before screening was kept)"
 """What a session opened before this version shows for its screening, consent and pen."""
 
 # One microsecond: a session is checked against what was recorded before it opened.
-_JUST_BEFORE = timedelta(microseconds=1)
 
 
 # The sharps container a used unit went to (``uu`` the use, ``si`` its session's intake):
@@ -129,6 +128,7 @@ class _Reader:
         self.params = period.params(conn.dialect.name)
         self.totals: dict[str, int] = {}
         self._forms: dict[int, forms.FormInfo] = {}
+        self._confirmed: dict[int, list[Any]] | None = None
 
     def local(self, at: datetime | None) -> str:
         return "" if at is None else show_local(at, self.tz)
@@ -199,10 +199,18 @@ class _Reader:
             found.setdefault(int(row.session_id), []).append(row)
         return found
 
+    def confirmed_by_session(self) -> dict[int, list[Any]]:
+        """The period's sessions' confirmations, read once for every section that needs them."""
+        if self._confirmed is None:
+            self._confirmed = self._by_session(
+                SessionConfirmation, SessionConfirmation.confirmed_at
+            )
+        return self._confirmed
+
     def session_care(self) -> list[Row]:
         sessions = self._sessions()
         shown = self.shown([int(s.id) for s in sessions])
-        confirmed = self._by_session(SessionConfirmation, SessionConfirmation.confirmed_at)
+        confirmed = self.confirmed_by_session()
         adverse = self._by_session(AdverseEvent, AdverseEvent.recorded_at)
         rows, positive, overridden, reported, kept = [], 0, 0, 0, 0
         for s in sessions:
@@ -361,22 +369,17 @@ class _Reader:
 
     def pen_overdue(self) -> list[Row]:
         """Sessions opened with a pen that was overdue for cleaning at that moment."""
-        confirmed = self._by_session(SessionConfirmation, SessionConfirmation.confirmed_at)
+        confirmed = self.confirmed_by_session()
         rows = []
-        for s in self._pen_sessions():
-            before = s.opened_at - _JUST_BEFORE
-            warning = equipment_checks.pen_cleaning_overdue(self.conn, int(s.pen_id), before)
-            if warning is None:
-                continue
-            cleaned = equipment_checks.last_cleaning(self.conn, int(s.pen_id), before)
-            said = [c for c in confirmed.get(int(s.id), []) if c.kind == "pen_cleaning_overdue"]
+        for s in equipment_checks.opened_overdue(self.conn, self.lo, self.hi):
+            said = [c for c in confirmed.get(s.session_id, []) if c.kind == "pen_cleaning_overdue"]
             rows.append(
                 (
-                    s.id,
+                    s.session_id,
                     self.local(s.opened_at),
                     s.serial,
-                    self.local(cleaned) if cleaned else "never",
-                    warning,
+                    self.local(s.cleaned) if s.cleaned else "never",
+                    s.warning(self.tz),
                     "; ".join(c.confirmed_by for c in said) or "not confirmed",
                     "; ".join(c.reason for c in said),
                 )

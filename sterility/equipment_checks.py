@@ -11,8 +11,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, func, literal, select
+from sqlalchemy.orm import aliased
 
 from inventory.clock import clinic_tz, show_local
 from inventory.errors import InvalidInput, NotFound
@@ -91,28 +93,104 @@ def pen_cleaning_overdue(conn: Connection, pen_id: int, at: datetime) -> str | N
     if serial is None:
         raise NotFound(f"There is no pen number {pen_id} in the pen list.")
     cleaned = last_cleaning(conn, pen_id, at)
+    last_used = None
+    if cleaned is not None:
+        last_used = conn.execute(
+            select(func.max(TreatmentSession.opened_at))
+            .join(SessionIntake, SessionIntake.session_id == TreatmentSession.id)
+            .where(
+                SessionIntake.pen_id == pen_id,
+                TreatmentSession.opened_at <= at,
+                TreatmentSession.opened_at > cleaned,
+            )
+        ).scalar_one()
+    return overdue_sentence(serial, cleaned, last_used, clinic_tz(conn))
+
+
+def overdue_sentence(
+    serial: str, cleaned: datetime | None, last_used: datetime | None, tz: ZoneInfo
+) -> str | None:
+    """The pen-cleaning warning from its last cleaning and its last session since (None:
+    clean). The one wording, for the chair and for the report's sessions opened overdue."""
     if cleaned is None:
         return (
             f"Pen {serial} has no cleaning recorded. Clean and disinfect it, and record "
             "the cleaning, before this client."
         )
-    last_used = conn.execute(
-        select(func.max(TreatmentSession.opened_at))
-        .join(SessionIntake, SessionIntake.session_id == TreatmentSession.id)
-        .where(
-            SessionIntake.pen_id == pen_id,
-            TreatmentSession.opened_at <= at,
-            TreatmentSession.opened_at > cleaned,
-        )
-    ).scalar_one()
     if last_used is None:
         return None
-    tz = clinic_tz(conn)
     return (
         f"Pen {serial} was used in a session at {show_local(last_used, tz)} and not "
         f"cleaned since (last cleaned {show_local(cleaned, tz)}). Clean and disinfect it, "
         "and record the cleaning, before this client."
     )
+
+
+@dataclass(frozen=True)
+class OpenedOverdue:
+    """A session opened with a pen that was overdue for its cleaning at that moment."""
+
+    session_id: int
+    opened_at: datetime
+    pen_id: int
+    serial: str
+    cleaned: datetime | None
+    last_used: datetime | None
+
+    def warning(self, tz: ZoneInfo) -> str:
+        return overdue_sentence(self.serial, self.cleaned, self.last_used, tz) or ""
+
+
+def opened_overdue(conn: Connection, start: datetime, end: datetime) -> list[OpenedOverdue]:
+    """Sessions opened in [start, end) with a pen overdue for cleaning when each opened.
+
+    pen_cleaning_overdue's rule as one statement over the period: the pen's last cleaning
+    before the session opened, and its latest earlier session after that cleaning.
+    """
+    ts, si = TreatmentSession, SessionIntake
+    cleaned = (
+        select(func.max(PenCleaning.cleaned_at))
+        .where(PenCleaning.pen_id == si.pen_id, PenCleaning.cleaned_at < ts.opened_at)
+        .correlate(ts, si)
+        .scalar_subquery()
+    )
+    sessions = (
+        select(
+            ts.id.label("session_id"),
+            ts.opened_at,
+            si.pen_id,
+            cleaned.label("cleaned"),
+        )
+        .join(si, si.session_id == ts.id)
+        .where(si.pen_id.is_not(None), ts.opened_at >= start, ts.opened_at < end)
+        .subquery()
+    )
+    earlier_ts, earlier_si = aliased(TreatmentSession), aliased(SessionIntake)
+    last_used = (
+        select(func.max(earlier_ts.opened_at))
+        .join(earlier_si, earlier_si.session_id == earlier_ts.id)
+        .where(
+            earlier_si.pen_id == sessions.c.pen_id,
+            earlier_ts.opened_at < sessions.c.opened_at,
+            earlier_ts.opened_at > sessions.c.cleaned,
+        )
+        .correlate(sessions)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(
+            sessions.c.session_id,
+            sessions.c.opened_at,
+            sessions.c.pen_id,
+            Pen.serial,
+            sessions.c.cleaned,
+            last_used.label("last_used"),
+        )
+        .join(Pen, Pen.id == sessions.c.pen_id)
+        .where(sessions.c.cleaned.is_(None) | last_used.is_not(None))
+        .order_by(sessions.c.opened_at, sessions.c.session_id)
+    )
+    return [OpenedOverdue(*row) for row in rows]
 
 
 def container_open(room: Any, at: Any) -> ColumnElement[bool]:

@@ -9,11 +9,16 @@ from sqlalchemy import text
 
 from inventory import audit
 from inventory.access import NotAllowed
-from inventory.clock import FixedClock
+from inventory.clock import FixedClock, clinic_tz
 from inventory.db import Database
 from inventory.errors import InvalidInput, NotFound
-from sterility import pens
-from sterility.equipment_checks import pen_cleaning_overdue, sessions_since_cleaning
+from sterility import pens, sessions
+from sterility.equipment_checks import (
+    opened_overdue,
+    pen_cleaning_overdue,
+    sessions_since_cleaning,
+)
+from tests.conftest import T0
 from tests.people import staff
 from tests.sterility.equipment_sessions import treat
 
@@ -133,6 +138,34 @@ def test_a_pen_used_since_its_cleaning_is_overdue_until_cleaned_again(
         now = db.now(conn)
         assert pen_cleaning_overdue(conn, pen.id, now) is None
         assert sessions_since_cleaning(conn, pen.id, now) == 0
+
+
+def test_sessions_opened_overdue_match_the_warning_at_their_opening(
+    db: Database, clock: FixedClock
+) -> None:
+    """The report's one-statement list and the chair's check give the same answer."""
+    pens.add_pen(db, "DP-8", by=MANAGER)
+    never = treat(db, client="C-1", pen="DP-8")  # never cleaned
+    clock.advance(minutes=30)
+    pens.record_cleaning(db, "DP-8", method="wipe", by=SAM)
+    clock.advance(minutes=10)
+    clean = treat(db, client="C-2", pen="DP-8")  # cleaned since the last client
+    clock.advance(minutes=40)
+    again = treat(db, client="C-3", pen="DP-8")  # used since its cleaning
+    with db.read() as conn:
+        tz = clinic_tz(conn)
+        found = opened_overdue(conn, T0 - timedelta(days=1), db.now(conn) + timedelta(days=1))
+        expected = {}
+        for session_id in (never, clean, again):
+            opened = sessions.get_session(conn, session_id).opened_at
+            pen_id = pens.pen_by_serial(conn, "DP-8").id
+            expected[session_id] = pen_cleaning_overdue(
+                conn, pen_id, opened - timedelta(microseconds=1)
+            )
+    assert expected[clean] is None and expected[never] and expected[again]
+    assert {s.session_id: s.warning(tz) for s in found} == {
+        k: v for k, v in expected.items() if v is not None
+    }
 
 
 def test_a_retired_pen_stays_listed_and_cannot_be_named(db: Database) -> None:
