@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from commands.context import Context, add_json_flag, day, table, whole
+from commands.context import Context, add_json_flag, day, refused, table, whole
 from inventory.access import NotAllowed
 from inventory.clock import show_local
 from inventory.errors import InvalidInput
@@ -271,21 +271,6 @@ def _usage(message: str) -> int:
     return 2
 
 
-def _refused(ctx: Context, refused: ScanRefused) -> int:
-    if ctx.as_json:
-        ctx.emit(
-            {
-                "accepted": False,
-                "reason": refused.code,
-                "message": refused.message,
-                "refusal": refused.refusal_id,
-            },
-            "",
-        )
-    sys.stderr.write(f"REFUSED: {refused.message}\n")
-    return 3
-
-
 def _open(args: argparse.Namespace, ctx: Context) -> int:
     answers: dict[str, bool] = {}
     for key, yes in args.screen:
@@ -337,8 +322,8 @@ def _open(args: argparse.Namespace, ctx: Context) -> int:
             by=ctx.actor,
             intake=given,
         )
-    except ScanRefused as refused:
-        return _refused(ctx, refused)
+    except ScanRefused as error:
+        return refused(ctx, error)
     except NeedsConfirmation as needed:
         if ctx.as_json:
             ctx.emit(
@@ -372,8 +357,8 @@ def _use(args: argparse.Namespace, ctx: Context) -> int:
             allow_outside_range=args.allow_outside_range,
             separator=args.separator,
         )
-    except ScanRefused as refused:
-        return _refused(ctx, refused)
+    except ScanRefused as error:
+        return refused(ctx, error)
     ctx.emit(verdict.as_dict(), ("OK: " if verdict.reason == "used" else "") + verdict.message)
     return 0
 

@@ -23,6 +23,7 @@ from inventory.db import Database
 from inventory.errors import InvalidInput
 from inventory.ledger import open_ledger
 from inventory.staff import NoStaffYet, SignedIn, SignInFailed, has_staff
+from sterility.errors import ScanRefused
 
 USER_VARIABLE = "STERILE_LEDGER_USER"
 PASSWORD_VARIABLE = "STERILE_LEDGER_PASSWORD"
@@ -155,3 +156,19 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     if not rows:
         lines.append("(none)")
     return "\n".join(lines)
+
+
+def refused(ctx: Context, error: ScanRefused) -> int:
+    """A refusal at the chair (a unit, a pack): JSON for scripts, the reason on stderr, 3."""
+    if ctx.as_json:
+        ctx.emit(
+            {
+                "accepted": False,
+                "reason": error.code,
+                "message": error.message,
+                "refusal": error.refusal_id,
+            },
+            "",
+        )
+    sys.stderr.write(f"REFUSED: {error.message}\n")
+    return 3

@@ -4,12 +4,11 @@ sterilizer cycles, sterilizer use-pack: the clinic's equipment records."""
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from commands.chair_cmd import local_minute
-from commands.context import Context, add_json_flag, day, table, whole
+from commands.context import Context, add_json_flag, day, refused, table, whole
 from inventory.clock import clinic_tz, show_local
 from sterility import pens, sharps, sterilizer
 from sterility.equipment_models import BI_RESULTS, INDICATOR_RESULTS
@@ -382,18 +381,7 @@ def _cycles(args: argparse.Namespace, ctx: Context) -> int:
 def _use_pack(args: argparse.Namespace, ctx: Context) -> int:
     try:
         used = sterilizer.use_pack(ctx.db, args.session, args.pack, by=ctx.actor)
-    except ScanRefused as refused:
-        if ctx.as_json:
-            ctx.emit(
-                {
-                    "accepted": False,
-                    "reason": refused.code,
-                    "message": refused.message,
-                    "refusal": refused.refusal_id,
-                },
-                "",
-            )
-        sys.stderr.write(f"REFUSED: {refused.message}\n")
-        return 3
+    except ScanRefused as error:
+        return refused(ctx, error)
     ctx.emit(used.as_dict() | {"accepted": True}, "OK: " + used.message)
     return 0
