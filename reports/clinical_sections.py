@@ -222,16 +222,6 @@ PDF_COLUMNS: dict[str, list[Column]] = {
         Column("Units in the period", 40, 11),
         Column("Units in all", 40, 12),
     ],
-    "sharps_disposal": [
-        Column("Used (local)", 100, 0),
-        Column("Session", 40, 1),
-        Column("Room", 70, 2),
-        Column("Unit / serial", 90, (3, 4)),
-        Column("Product", 180, 5),
-        Column("Kind", 60, 6),
-        Column("Went to container", 100, (7, 8), template="{0} ({1})"),
-        Column("Not in a container", 130, 9),
-    ],
     "sterilizer_cycles": [
         Column("Run (local)", 92, 1),
         Column("Steriliser", 70, 3),
@@ -266,7 +256,7 @@ PDF_COLUMNS: dict[str, list[Column]] = {
         Column("Pack opened (local)", 96, 9),
     ],
 }
-ALERT = {"session_care": 20, "sharps_disposal": 9, "sterilizer_cycles": 16}
+ALERT = {"session_care": 20, "sterilizer_cycles": 16}
 
 EMPTY = {
     "session_care": "No treatment session was opened in this period.",
@@ -299,8 +289,6 @@ INTRO = {
     "was opened, sealed and collected and by whom, the collector's reference, and the used "
     "units that went into it (a unit goes to the container open at its session's room when "
     "it is used).",
-    "sharps_disposal": "Each unit used in the period and the sharps container open at its "
-    "session's room at that moment. A unit with no open container is on a red band.",
     "sterilizer_cycles": "Each sterilizer cycle run in the period (and each earlier one "
     "whose biological indicator was read in it), with every parameter, the load, the "
     "operator and the chemical and biological indicator results. A failed cycle's load is "
@@ -329,7 +317,8 @@ CONTENTS = {
     "pen_cleanings": "Pens on the list and each cleaning: when, by whom, how",
     "pen_overdue": "Sessions opened with a pen not cleaned since its last client",
     "sharps_containers": "Sharps containers: opened, sealed, collected, reference, contents",
-    "sharps_disposal": "Where each used unit went: the sharps container open at its room",
+    "sharps_disposal": "Where the used units went: by room and sharps container (each unit "
+    "in the CSV)",
     "sterilizer_cycles": "Sterilizer cycles: parameters, load, operator, indicators",
     "failed_load_packs": "Packs of loads that failed an indicator: state, session",
     "bi_exposed_sessions": "Sessions that used packs a failed biological indicator puts in doubt",

@@ -43,6 +43,7 @@ from reports.data import (
     shown_of_sessions,
     stream,
 )
+from reports.pdf_summaries import SUMMARISED, spaced
 from reports.pdf_writer import MUTED, Column, PdfReport, StreamTable
 from sterility.models import Recall
 from sterility.recall_contacts import AffectedClient, affected_clients
@@ -180,15 +181,6 @@ PDF_COLUMNS: dict[str, list[Column]] = {
         Column("Received", 40, 12),
         Column("Used in the period", 48, 13),
     ],
-    "audit_events": [
-        Column("No.", 44, 0),
-        Column("Time (local)", 96, 1),
-        Column("By", 100, 3),
-        Column("Action", 70, 4),
-        Column("Record", 70, 5),
-        Column("Record id", 90, 6),
-        Column("Event hash (SHA-256)", 300, 7),
-    ],
 }
 
 EMPTY = {
@@ -235,7 +227,6 @@ INTRO = {
     "and when, and what it brought in (per product and lot).",
     "products": "Every product and lot with units received by the end of the period: maker, "
     "sterilization method, production and expiry dates.",
-    "audit_events": "Every audit event recorded in the period, by number.",
 }
 SUMMARY_NAMES = {
     "uses": "Units used (session log rows)",
@@ -264,7 +255,7 @@ CONTENTS = {
     "receipts": "Deliveries received: supplier, invoice, who, what",
     "products": "Products and lots: maker, sterilization, production, expiry",
     "audit_events": "The audit trail's check; its head at the period's start and end; its "
-    "events of the period, numbered",
+    "events of the period by day (each event in the CSV)",
 }
 # The clinical sections (screening, equipment, sterilizer) are printed as kept there.
 PDF_COLUMNS |= clinical_sections.PDF_COLUMNS
@@ -1002,11 +993,16 @@ class SectionPrinter:
             doc.new_section(section.title, key=section.name)
         else:
             doc.heading(section.title, 12)
-        doc.flow([doc.paragraph(f"{INTRO[section.name]} {extra}".strip(), 8.5)])
+        summary = SUMMARISED.get(section.name)
+        intro = INTRO[section.name] if summary is None else summary.INTRO
+        doc.flow([doc.paragraph(f"{intro} {extra}".strip(), 8.5)])
         doc.space(6)
-        self.table: StreamTable = doc.stream_table(
-            PDF_COLUMNS[section.name], alert=_ALERT.get(section.name)
+        self.table: StreamTable = (
+            doc.stream_table(PDF_COLUMNS[section.name], alert=_ALERT.get(section.name))
+            if summary is None
+            else doc.stream_table(summary.COLUMNS, alert=summary.ALERT)
         )
+        self._summary = None if summary is None else summary(self.table)
         self._group: str | None = None
         self._lot: str | None = None
         grouped = {
@@ -1019,6 +1015,8 @@ class SectionPrinter:
         ):
             grouped[section.name] = by_heading
         self.row: Callable[[Sequence[str]], None] = grouped.get(section.name, self.table.row)
+        if self._summary is not None:
+            self.row = self._summary.row
 
     def _recall_row(self, cells: Sequence[str]) -> None:
         recall, reference, gtin, product, lots, notice_date, entered, status, notice = cells[:9]
@@ -1076,6 +1074,8 @@ class SectionPrinter:
         self.table.row(cells)
 
     def close(self, rows: int) -> None:
+        if self._summary is not None:
+            self._summary.finish()
         if rows == 0:
             self.table.note(EMPTY[self.name])
         self.table.close()
@@ -1089,10 +1089,10 @@ def audit_page(doc: PdfReport, report: ChainReport, heads: tuple[Head, Head, int
     width = doc.frame_width
     numbers = f"numbers {start.size + 1} to {end.size}" if events else "none"
     rows = [
-        ("Before the period's first event", str(start.size), _spaced(start.chain_hash),
-         _spaced(start.tree_root)),
-        ("After the period's last event", str(end.size), _spaced(end.chain_hash),
-         _spaced(end.tree_root)),
+        ("Before the period's first event", str(start.size), spaced(start.chain_hash),
+         spaced(start.tree_root)),
+        ("After the period's last event", str(end.size), spaced(end.chain_hash),
+         spaced(end.tree_root)),
     ]  # fmt: skip
     doc.flow(
         [
@@ -1127,19 +1127,15 @@ def audit_page(doc: PdfReport, report: ChainReport, heads: tuple[Head, Head, int
                 "To compare with a later report: its audit tree covers these events too. "
                 f"The root of its first {start.size} and first {end.size} leaves (its leaves "
                 "file, or sterile-ledger verify LATER.pdf --previous THIS.pdf) must be the "
-                "roots above, and its events with these numbers must have the hashes listed "
-                "below; any difference means the record was changed.",
+                "roots above, and its events with these numbers must have the day's last "
+                "hashes and Merkle roots listed below (every event's hash is in the "
+                "audit_events CSV); any difference means the record was changed.",
                 8,
                 color=MUTED,
             ),
             Spacer(1, 8),
         ]
     )
-
-
-def _spaced(digest: str) -> str:
-    """A SHA-256 in four groups of 16: it wraps between groups, never inside one."""
-    return " ".join(digest[i : i + 16] for i in range(0, len(digest), 16))
 
 
 def audit_rows(report: ChainReport, heads: tuple[Head, Head, int]) -> list[tuple[str, str]]:

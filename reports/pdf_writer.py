@@ -25,9 +25,10 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, LongTable, Paragraph, TableStyle
 from reportlab.platypus.tables import CellStyle
 
-from reports import shaping
+from reports import pdf_ops, shaping
 from reports.cells import RISKY
 from reports.fonts import FontChain, Fonts
+from reports.pdf_ops import PlainCells
 
 MARGIN = 36.0
 HEADER_GAP = 26.0
@@ -361,6 +362,8 @@ class StreamTable:
         self.safe = [int((c.width - 2 * self.PAD) // em) for c in self.columns]
         self._ascii = {chr(i): regular.width(chr(i), size) for i in range(32, 127)}
         self._wrapped: dict[tuple[int, str], list[str]] = {}
+        self._plain = PlainCells(doc.c, regular.primary, size)
+        self._x = [pdf_ops.number(x + self.PAD) for x in self.xs]
         self.rows = 0
         self._band = False
         self._text = None
@@ -486,16 +489,16 @@ class StreamTable:
         t = self._text
         primary = self.regular.primary
         y0 = doc.y - self.size
-        for x, cell in zip(self.xs, lines, strict=True):
+        y0_text = pdf_ops.number(y0)
+        for x, x_text, cell in zip(self.xs, self._x, lines, strict=True):
             x += self.PAD
             if isinstance(cell, str):
                 if not cell:
                     continue
-                t.setTextOrigin(x, y0)
                 if self._font != primary:
                     t.setFont(primary, self.size)
                     self._font = primary
-                t.textOut(cell)
+                self._plain.write(t, x_text, y0_text, cell)
                 continue
             y = y0
             for line in cell:

@@ -322,7 +322,13 @@ def test_sharps_containers_and_where_each_used_unit_went(
     assert went[str(care.no_room)]["not_in_a_container"] == "no room recorded for the session"
     assert went[str(care.after_seal)]["not_in_a_container"] == "no container open at this room"
     page = _flat(_section(pdf, "Used units and the sharps container each went to"))
-    assert f"{care.container} (Bin A)" in page and "no container open at this room" in page
+    # Summed up by room and container; the unit that went to no open container is named.
+    in_bin = [r for r in went.values() if r["container"] == str(care.container)]
+    assert f"Room 1 {care.container} (Bin A) {len(in_bin)} {len(in_bin)}" in page
+    stray = went[str(care.after_seal)]
+    assert "no container open at this room" in page
+    assert f"{stray['unit_code']} in {care.after_seal}" in page
+    assert "no room recorded for the session" in page
 
 
 def test_sterilizer_cycles_failed_load_and_the_sessions_it_exposed(

@@ -68,8 +68,6 @@ def test_the_reader_draws_the_signature_box(exported: ExportResult, tmp_path: Pa
     outside = ImageChops.difference(shown, hidden)
     outside.paste((0, 0, 0), crop)
     assert outside.getbbox() is None, "the appearance draws only inside its box"
-    shutil.copy(tmp_path / "shown.png", Path("/tmp/sl/cover-shown.png"))
-    shutil.copy(tmp_path / "hidden.png", Path("/tmp/sl/cover-hidden.png"))
 
 
 def test_the_box_names_signer_time_and_fingerprint(exported: ExportResult) -> None:
@@ -108,4 +106,3 @@ def test_the_usage_report_cover_shows_it_too(
     hidden = _render(result.pdf, page, tmp_path / "u-hidden", "-hide-annotations")
     crop = (round(x1), round(height - y2), round(x2), round(height - y1))
     assert ImageChops.difference(shown.crop(crop), hidden.crop(crop)).getbbox() is not None
-    shutil.copy(tmp_path / "u-shown.png", Path("/tmp/sl/usage-shown.png"))
