@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exc
 
 from inventory.db import sqlite_path
 from inventory.errors import DatabaseProblem, SchemaTooNew
 from inventory.sqlite_copy import backup_sqlite
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration's revision: a ledger already there is opened without loading
+# alembic and reading every migration file (a fifth of the desktop app's start-up).
+# tests/inventory/test_schema.py holds it to the migrations folder's head.
+HEAD = "0009"
 
 
 @dataclass(frozen=True)
@@ -33,19 +37,39 @@ class SchemaState:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def head_revision() -> str:
+    """The newest revision in the migrations folder (alembic's own reading)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
+def _at_head(engine: Engine) -> bool:
+    """True when the ledger is at :data:`HEAD`, read with one query."""
+    try:
+        with engine.connect() as conn:
+            versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except exc.DBAPIError:  # a new file: no table yet
+        return False
+    return [row[0] for row in versions] == [HEAD]
+
+
 def state(engine: Engine) -> SchemaState:
     """Where the database stands; raises SchemaTooNew for an unknown (newer) revision."""
+    if _at_head(engine):
+        return SchemaState(current=HEAD, head=HEAD)
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     script = ScriptDirectory.from_config(alembic_config())
@@ -74,6 +98,8 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> SchemaState:
     path = sqlite_path(str(engine.url))
     if before.current is not None and path is not None and path.exists():
         backup_sqlite(path, (backup_dir or path.parent / "backups"), f"before-{before.head}")
+    from alembic import command
+
     cfg = alembic_config()
     with engine.connect() as conn:
         sqlite = engine.dialect.name == "sqlite"

@@ -12,6 +12,7 @@ an open chair session is there again after unlocking.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +69,35 @@ SCREENS: list[tuple[str, type[Screen]]] = [
 DEFAULT_SIZE = QSize(1280, 800)
 
 
+class LazyScreens(Mapping[str, Screen]):
+    """The window's screens by key, in navigation order, each made on first use."""
+
+    def __init__(self, build: Callable[[str], Screen]) -> None:
+        self._build = build
+        self._made: dict[str, Screen] = {}
+
+    def __getitem__(self, key: str) -> Screen:
+        screen = self._made.get(key)
+        if screen is None:
+            if key not in dict(SCREENS):
+                raise KeyError(key)
+            screen = self._made[key] = self._build(key)
+        return screen
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(key for key, _cls in SCREENS)
+
+    def __len__(self) -> int:
+        return len(SCREENS)
+
+    def __contains__(self, key: object) -> bool:
+        return key in dict(SCREENS)
+
+    def built(self) -> list[Screen]:
+        """The screens made so far (the others have nothing to lock, clear or reread)."""
+        return list(self._made.values())
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -97,16 +127,10 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(22, 22))
         self.nav.setFixedWidth(188)
         self.stack = QStackedWidget()
-        self.screens: dict[str, Screen] = {}
+        self.screens = LazyScreens(self._build_screen)
         for number, (key, cls) in enumerate(SCREENS, start=1):
-            screen = cls(ctx)
-            screen.setObjectName(f"{key}Screen")
-            screen.navigate.connect(self.show_screen)
-            screen.changed.connect(self._ledger_changed)
-            self.screens[key] = screen
-            self.stack.addWidget(screen)
-            item = QListWidgetItem(tinted(screen.icon_name, style.NAV_INK), screen.title)
-            item.setToolTip(f"{screen.title} (Ctrl+{number})")
+            item = QListWidgetItem(tinted(cls.icon_name, style.NAV_INK), cls.title)
+            item.setToolTip(f"{cls.title} (Ctrl+{number})")
             item.setSizeHint(QSize(0, 42))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
@@ -133,8 +157,6 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatch(lock_after_ms or 5 * MINUTE_MS, self)
         self.idle.idle.connect(self.lock)
-        settings_screen = self.screens["settings"]
-        settings_screen.idle_minutes_saved.connect(self._idle_minutes)  # type: ignore[attr-defined]
 
         self._make_menus()
         self.who = ResultLabel(signed_in_words(ctx.actor), "Signed in", quiet=True)
@@ -154,13 +176,26 @@ class MainWindow(QMainWindow):
             self._default_geometry()
         last = ctx.prefs.text("layout/screen", "dashboard")
         self._current: str | None = None
-        for screen in self.screens.values():
-            screen.actor_changed()
         self.show_screen(last if last in self.screens else "dashboard")
         self._check_clock_and_name()
         self.idle.start()
 
     # -- screens
+
+    def _build_screen(self, key: str) -> Screen:
+        """A screen made the first time it is shown or asked for: building all nine at
+        start-up was half of the time to the first window."""
+        screen = dict(SCREENS)[key](self.ctx)
+        screen.setObjectName(f"{key}Screen")
+        screen.navigate.connect(self.show_screen)
+        screen.changed.connect(self._ledger_changed)
+        if isinstance(screen, SettingsScreen):
+            screen.idle_minutes_saved.connect(self._idle_minutes)
+        self.stack.addWidget(screen)
+        screen.actor_changed()
+        if self.ctx.locked:
+            screen.lock_changed(True)
+        return screen
 
     def show_screen(self, key: str, filters: dict[str, Any] | None = None) -> Screen:
         """Show a screen; with filters, the list a click-through asked for."""
@@ -221,7 +256,7 @@ class MainWindow(QMainWindow):
         self._hidden_dialogs = [d for d in self._own_dialogs() if d.isVisible()]
         for dialog in self._hidden_dialogs:
             dialog.hide()
-        for screen in self.screens.values():
+        for screen in self.screens.built():
             screen.lock_changed(True)
         self.lock_page.show_locked(self.ctx.actor, signed_out=sign_out)
         self.pages.setCurrentWidget(self.lock_page)
@@ -254,11 +289,11 @@ class MainWindow(QMainWindow):
         for action in self.menu_actions:
             action.setEnabled(True)
         if not same:
-            for screen in self.screens.values():
+            for screen in self.screens.built():
                 if self.lock_page.signed_out:
                     screen.forget_person()
                 screen.actor_changed()
-        for screen in self.screens.values():
+        for screen in self.screens.built():
             screen.lock_changed(False)
             screen.release_held_errors(show=same or not self.lock_page.signed_out)
         self.who.setText(signed_in_words(actor))
@@ -318,13 +353,10 @@ class MainWindow(QMainWindow):
         )
 
         go = bar.addMenu("&Go")
-        for number, (key, _cls) in enumerate(SCREENS, start=1):
-            screen = self.screens[key]
-            action = self._action(
-                screen.title, lambda _c=False, k=key: self.show_screen(k), go, None
-            )
+        for number, (key, cls) in enumerate(SCREENS, start=1):
+            action = self._action(cls.title, lambda _c=False, k=key: self.show_screen(k), go, None)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            action.setIcon(icon(screen.icon_name))
+            action.setIcon(icon(cls.icon_name))
         go.addSeparator()
         self._action(
             "&Refresh",

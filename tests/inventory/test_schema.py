@@ -92,3 +92,18 @@ def test_newer_schema_is_refused_without_writing(tmp_path: Path) -> None:
         open_ledger(f"sqlite:///{path}")
     assert path.read_bytes() == before
     assert not (tmp_path / "backups").exists()
+
+
+def test_the_known_head_is_the_migrations_folders_head() -> None:
+    assert schema.head_revision() == schema.HEAD
+
+
+def test_a_ledger_at_head_opens_without_loading_the_migrations(tmp_path: Path) -> None:
+    """Start-up of an up-to-date ledger reads its revision with one query, no alembic."""
+    from tests.reports.test_lazy_imports import loaded_after
+
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    open_ledger(url, warn=lambda _s: None).dispose()  # created and migrated here
+    opened = f"inventory.ledger; inventory.ledger.open_ledger({url!r}).dispose()"
+    assert loaded_after(opened, ("alembic",)) == []
+    assert schema.state(make_engine(url)).up_to_date

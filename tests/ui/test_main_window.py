@@ -141,6 +141,7 @@ def test_a_ledger_from_a_newer_version_is_refused_before_anything_opens(
 
 def test_every_control_has_an_accessible_name(open_window: Opener, stocked: object) -> None:
     window = open_window()
+    assert len(list(window.screens.values())) == len(SCREENS)  # each made on first use
     nameless, checked = [], 0
     for widget in window.findChildren(QWidget):
         if not isinstance(widget, CONTROLS):
@@ -206,3 +207,19 @@ def test_no_warning_when_the_clock_is_right(
 ) -> None:
     window = open_window()
     assert not find(window, QLabel, "Clock warning").isVisible()
+
+
+def test_screens_are_made_on_first_visit_and_keep_the_focus(
+    qtbot: QtBot, open_window: Opener
+) -> None:
+    """Start-up makes only the screen shown; each other one is made when first visited,
+    without a stray window of its own taking the focus from the main window."""
+    window = open_window()
+    assert [type(s) for s in window.screens.built()] == [dict(SCREENS)["dashboard"]]
+    for key, cls in SCREENS:
+        window.show_screen(key)
+        wait_idle(qtbot, window)
+        assert isinstance(window.current_screen(), cls)
+        assert window.isActiveWindow(), f"opening {key} took the focus from the window"
+    assert len(window.screens.built()) == len(SCREENS)
+

@@ -138,7 +138,6 @@ class SettingsScreen(Screen):
         self.location_result = message("Ledger location result")
         self.location_result.hide()
         self._choice: LedgerChoiceDialog | None = None
-        self._show_location()
 
         # -- this workstation
         self.data_folder = named(QLineEdit(str(ctx.data_dir)), "Data folder")
@@ -200,6 +199,9 @@ class SettingsScreen(Screen):
         station_box.addLayout(location_row)
         station_box.addWidget(self.location_note)
         station_box.addWidget(self.location_result)
+        # Filled once it is in the layout: a label shown before it has a parent would open
+        # as a window of its own and take the focus from the main window.
+        self._show_location()
         station_box.addWidget(section("This workstation"))
         station_box.addLayout(workstation)
         station_box.addWidget(
