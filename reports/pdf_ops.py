@@ -1,4 +1,5 @@
-"""Plain table cells written straight into a text object as PDF operators.
+"""Plain table cells written straight into a text object as PDF operators, and pages
+compressed as soon as they are finished.
 
 Why: a year's compliance report prints hundreds of thousands of cells, most of them
 short ASCII (dates, numbers, codes, names repeated row after row). ``textOut`` encodes
@@ -10,16 +11,23 @@ wrapped cells keep going through ``textOut``.
 
 It writes into the text object's operator list and keeps its current subset in step,
 which reportlab does not document; the report tests read every cell back from the PDF.
+
+reportlab keeps every page's operators as text until it saves the file (a year's report:
+tens of thousands of pages, gigabytes); :func:`compress_each_page` deflates each page when
+it is finished, as the save would have, and the save then writes it as it is.
 """
 
 from __future__ import annotations
 
+import zlib
+
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
 
-_LIMIT = 200_000  # distinct texts kept encoded (times and codes rarely repeat)
+_LIMIT = 50_000  # distinct texts kept encoded (times and codes rarely repeat)
 
 
 class PlainCells:
@@ -64,3 +72,18 @@ class PlainCells:
 def number(value: float) -> str:
     """A coordinate as reportlab writes it."""
     return fp_str(value)
+
+
+def compress_each_page(canvas: Canvas) -> None:
+    """Deflate each page's operators when the page ends, not all of them at the save."""
+
+    def finished(_number: int) -> None:
+        page = canvas._doc.Pages.pages[-1]
+        if page.stream is None or page.Contents is not None:
+            return
+        stream = PDFStream(content=zlib.compress(page.stream.encode("utf-8")))
+        stream.dictionary["Filter"] = PDFName("FlateDecode")  # the save writes it as is
+        stream.__Comment__ = "page stream"
+        page.Contents, page.stream = stream, None
+
+    canvas.setPageCallBack(finished)

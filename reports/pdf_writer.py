@@ -101,6 +101,8 @@ class PdfReport:
         # A platypus table sets its cells' font even when they hold paragraphs; its default
         # is Helvetica. Tables built elsewhere (the cover's layout) get the embedded font too.
         CellStyle.fontname = fonts.regular.primary
+        pdf_ops.compress_each_page(self.c)
+        self._lines: dict[tuple[object, ...], str] = {}
         self.c.setTitle(title)
         self.c.setSubject(subject)
         self.c.setAuthor(author)
@@ -137,7 +139,7 @@ class PdfReport:
         label = f"Page {self.page} of "
         label_width = regular.width(label, 8)
         x = self.width - MARGIN - label_width - 24
-        self.text_line(regular, label, x, MARGIN + 3, 8, INK)
+        self.text_line(regular, label, x, MARGIN + 3, 8, INK, again=False)
         c.saveState()
         c.translate(x + label_width, MARGIN + 3)
         c.doForm("total")
@@ -172,18 +174,34 @@ class PdfReport:
     def heading(self, title: str, size: float = 14) -> None:
         if self.y - size * 2.2 < self.bottom:
             self.new_page()
-        self.text_line(self.fonts.bold, title, MARGIN, self.y - size, size, INK)
+        self.text_line(self.fonts.bold, title, MARGIN, self.y - size, size, INK, again=False)
         self.y -= size * 1.9
 
     def text_line(
-        self, chain: FontChain, text: str, x: float, y: float, size: float, color: object = INK
+        self,
+        chain: FontChain,
+        text: str,
+        x: float,
+        y: float,
+        size: float,
+        color: object = INK,
+        *,
+        again: bool = True,
     ) -> None:
-        t = self.c.beginText(x, y)
-        t.setFillColor(color)
-        for font, piece in chain.runs(text):
-            t.setFont(font, size)
-            shaping.text_out(t, piece)
-        self.c.drawText(t)
+        """One line of text. A line that comes ``again`` at the same place (the running
+        header and footer of every page) is written from its operators, not laid out anew."""
+        key = (id(chain), text, x, y, size, color)
+        code = self._lines.get(key) if again else None
+        if code is None:
+            t = self.c.beginText(x, y)
+            t.setFillColor(color)
+            for font, piece in chain.runs(text):
+                t.setFont(font, size)
+                shaping.text_out(t, piece)
+            code = t.getCode()
+            if again and len(self._lines) < 1000:
+                self._lines[key] = code
+        self.c._code.append(code)
 
     def finish(self, digest: str) -> None:
         """Fill in the deferred page total, digest, section pages and banner; write the file."""
@@ -367,46 +385,64 @@ class StreamTable:
         self.rows = 0
         self._band = False
         self._text = None
+        bold = doc.fonts.bold
+        self._head = [self._wrap(bold, c.title, c.width - 2 * self.PAD) for c in self.columns]
+        self._head_height = max(len(ls) for ls in self._head) * self.leading + 2 * self.PAD
+        self._head_code: dict[float, str] = {}
         self._draw_header()
 
     def _draw_header(self) -> None:
+        """The column titles; on every page after the first they are at the same place, so
+        their operators are written again rather than laid out anew."""
         doc = self.doc
-        bold = doc.fonts.bold
-        lines = [self._wrap(bold, c.title, c.width - 2 * self.PAD) for c in self.columns]
-        height = max(len(ls) for ls in lines) * self.leading + 2 * self.PAD
+        height = self._head_height
         if doc.y - height - self.leading * 2 < doc.bottom:
             doc.new_page()
         c = doc.c
         c.setFillColor(HEAD_FILL)
         c.rect(MARGIN, doc.y - height, self.total_width, height, stroke=0, fill=1)
-        t = c.beginText()
-        t.setFillColor(INK)
-        for x, column_lines in zip(self.xs, lines, strict=True):
-            y = doc.y - self.PAD - self.size
-            for line in column_lines:
-                t.setTextOrigin(x + self.PAD, y)
-                for font, piece in bold.runs(line):
-                    t.setFont(font, self.size)
-                    shaping.text_out(t, piece)
-                y -= self.leading
-        c.drawText(t)
+        code = self._head_code.get(doc.y)
+        if code is None:
+            bold = doc.fonts.bold
+            t = c.beginText()
+            t.setFillColor(INK)
+            for x, column_lines in zip(self.xs, self._head, strict=True):
+                y = doc.y - self.PAD - self.size
+                for line in column_lines:
+                    t.setTextOrigin(x + self.PAD, y)
+                    for font, piece in bold.runs(line):
+                        t.setFont(font, self.size)
+                        shaping.text_out(t, piece)
+                    y -= self.leading
+            code = self._head_code[doc.y] = t.getCode()
+        c._code.append(code)
         doc.y -= height
         self._band = False
 
+    def _width(self, chain: FontChain, text: str) -> float:
+        """Printable ASCII in the regular font is measured with its width table."""
+        if chain is self.regular and text.isascii():
+            widths = self._ascii
+            try:
+                return sum(map(widths.__getitem__, text))
+            except KeyError:
+                pass
+        return chain.width(text, self.size)
+
     def _wrap(self, chain: FontChain, text: str, width: float) -> list[str]:
         """Greedy word wrap; a word longer than the column is split (:meth:`_split`)."""
-        if chain.width(text, self.size) <= width:
+        if self._width(chain, text) <= width:
             return [text]
         lines: list[str] = []
         line = ""
         for word in text.split(" "):
             candidate = f"{line} {word}" if line else word
-            if chain.width(candidate, self.size) <= width:
+            if self._width(chain, candidate) <= width:
                 line = candidate
                 continue
             if line:
                 lines.append(line)
-            if chain.width(word, self.size) <= width:
+            if self._width(chain, word) <= width:
                 line = word
                 continue
             *whole, line = self._split(chain, word, width)
@@ -421,14 +457,14 @@ class StreamTable:
         lines: list[str] = []
         line = ""
         for piece in _BREAKS.split(word):
-            if chain.width(line + piece, self.size) <= width:
+            if self._width(chain, line + piece) <= width:
                 line += piece
                 continue
             if line:
                 lines.append(line)
                 line = ""
             for ch in piece:
-                if line and chain.width(line + ch, self.size) > width:
+                if line and self._width(chain, line + ch) > width:
                     lines.append(line)
                     line = ""
                 line += ch
@@ -502,6 +538,13 @@ class StreamTable:
                 continue
             y = y0
             for line in cell:
+                if line.isascii() and line.isprintable():
+                    if self._font != primary:
+                        t.setFont(primary, self.size)
+                        self._font = primary
+                    self._plain.write(t, x_text, pdf_ops.number(y), line)
+                    y -= self.leading
+                    continue
                 t.setTextOrigin(x, y)
                 for font, piece in self.regular.runs(line):
                     if font != self._font:
@@ -525,7 +568,7 @@ class StreamTable:
         y = doc.y - self.PAD - self.size
         color = ALERT if alert else INK if bold else MUTED
         for line in lines:
-            doc.text_line(chain, line, MARGIN + self.PAD, y, self.size, color)
+            doc.text_line(chain, line, MARGIN + self.PAD, y, self.size, color, again=False)
             y -= self.leading
         doc.y -= height
         self._band = False
