@@ -258,12 +258,7 @@ def _text(
     color: object = INK,
     rtl: bool = False,
 ) -> None:
-    t = c.beginText(x, y)
-    t.setFillColor(color)
-    for font, piece in chain.runs(text, rtl):
-        t.setFont(font, size)
-        shaping.text_out(t, piece)
-    c.drawText(t)
+    c.drawText(shaping.line(c, chain.runs(text, rtl), x, y, size, color))
 
 
 def _draw_head(c: Canvas, sheet: Sheet, fonts: Fonts, y: float, width: float) -> float:

@@ -193,12 +193,7 @@ class PdfReport:
         key = (id(chain), text, x, y, size, color)
         code = self._lines.get(key) if again else None
         if code is None:
-            t = self.c.beginText(x, y)
-            t.setFillColor(color)
-            for font, piece in chain.runs(text):
-                t.setFont(font, size)
-                shaping.text_out(t, piece)
-            code = t.getCode()
+            code = shaping.line(self.c, chain.runs(text), x, y, size, color).getCode()
             if again and len(self._lines) < 1000:
                 self._lines[key] = code
         self.c._code.append(code)
@@ -236,12 +231,7 @@ class PdfReport:
         if self.banner:
             c.setFillColor(ALERT)
             c.rect(-width - 6, -2.5, width + 6, size + 3.5, stroke=0, fill=1)
-            t = c.beginText(-width - 3, 0)
-            t.setFillColor(colors.white)
-            for font, piece in bold.runs(self.banner):
-                t.setFont(font, size)
-                shaping.text_out(t, piece)
-            c.drawText(t)
+            c.drawText(shaping.line(c, bold.runs(self.banner), -width - 3, 0, size, colors.white))
         c.endForm()
 
     def _digest_lines(self, digest: str) -> None:
@@ -419,14 +409,19 @@ class StreamTable:
         doc.y -= height
         self._band = False
 
+    def _ascii_width(self, text: str) -> float | None:
+        """Printable ASCII measured with the regular font's width table; None for other text."""
+        try:
+            return sum(map(self._ascii.__getitem__, text))
+        except KeyError:
+            return None
+
     def _width(self, chain: FontChain, text: str) -> float:
-        """Printable ASCII in the regular font is measured with its width table."""
+        """Printable ASCII in the regular font from the width table, other text from the font."""
         if chain is self.regular and text.isascii():
-            widths = self._ascii
-            try:
-                return sum(map(widths.__getitem__, text))
-            except KeyError:
-                pass
+            width = self._ascii_width(text)
+            if width is not None:
+                return width
         return chain.width(text, self.size)
 
     def _wrap(self, chain: FontChain, text: str, width: float) -> list[str]:
@@ -485,12 +480,9 @@ class StreamTable:
         return found
 
     def _fits(self, index: int, value: str) -> bool:
-        """Measure printable ASCII with a width table (no cache: times are all different)."""
-        widths = self._ascii
-        try:
-            return sum(map(widths.__getitem__, value)) <= self.columns[index].width - 2 * self.PAD
-        except KeyError:
-            return False
+        """Whether printable ASCII fits its column on one line (no cache: times all differ)."""
+        width = self._ascii_width(value)
+        return width is not None and width <= self.columns[index].width - 2 * self.PAD
 
     def row(self, cells: Sequence[str]) -> None:
         values = []

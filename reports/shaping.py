@@ -116,7 +116,7 @@ def shaped(item: Item) -> str:
     """The item ready to draw: a reportlab ShapedStr, or plain text where nothing changes.
 
     A ShapedStr that holds glyphs without a character of their own gets ``actual``: the
-    text as typed, for :func:`draw`'s ActualText.
+    text as typed, for :func:`text_out`'s ActualText.
     """
     text = item.text
     if item.rtl and not _has_strong_rtl(text):
@@ -146,11 +146,18 @@ def width(piece: str, font: str, size: float) -> float:
     return pdfmetrics.stringWidth(piece, font, size)
 
 
-def draw(text_object: object, runs: Iterable[tuple[str, str]], size: float) -> None:
-    """Draw font runs onto a reportlab text object, with ActualText where it is needed."""
+def line(canvas: object, runs: Iterable[tuple[str, str]], x: float, y: float, size: float,
+         color: object) -> object:
+    """One line's text object at (x, y): each font run set and drawn, ActualText where needed.
+
+    The one way a report draws a line of text, so the compliance report and the aftercare
+    sheet shape and tag text alike."""
+    text_object = canvas.beginText(x, y)  # type: ignore[attr-defined]
+    text_object.setFillColor(color)
     for font, piece in runs:
-        text_object.setFont(font, size)  # type: ignore[attr-defined]
+        text_object.setFont(font, size)
         text_out(text_object, piece)
+    return text_object
 
 
 def text_out(text_object: object, piece: str) -> None:
