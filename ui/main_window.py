@@ -55,17 +55,17 @@ from ui.screens.settings import SettingsScreen
 from ui.widgets import ElidedLabel, ResultLabel, standard_keys
 from ui.worker import Worker
 
-SCREENS: list[tuple[str, type[Screen]]] = [
-    ("dashboard", DashboardScreen),
-    ("receive", ReceiveScreen),
-    ("chair", ChairScreen),
-    ("inventory", InventoryScreen),
-    ("recalls", RecallsScreen),
-    ("equipment", EquipmentScreen),
-    ("reports", ReportsScreen),
-    ("audit", AuditScreen),
-    ("settings", SettingsScreen),
-]
+SCREENS: dict[str, type[Screen]] = {  # in navigation order: Ctrl+1 to Ctrl+9
+    "dashboard": DashboardScreen,
+    "receive": ReceiveScreen,
+    "chair": ChairScreen,
+    "inventory": InventoryScreen,
+    "recalls": RecallsScreen,
+    "equipment": EquipmentScreen,
+    "reports": ReportsScreen,
+    "audit": AuditScreen,
+    "settings": SettingsScreen,
+}
 DEFAULT_SIZE = QSize(1280, 800)
 
 
@@ -79,19 +79,19 @@ class LazyScreens(Mapping[str, Screen]):
     def __getitem__(self, key: str) -> Screen:
         screen = self._made.get(key)
         if screen is None:
-            if key not in dict(SCREENS):
+            if key not in SCREENS:
                 raise KeyError(key)
             screen = self._made[key] = self._build(key)
         return screen
 
     def __iter__(self) -> Iterator[str]:
-        return iter(key for key, _cls in SCREENS)
+        return iter(SCREENS)
 
     def __len__(self) -> int:
         return len(SCREENS)
 
     def __contains__(self, key: object) -> bool:
-        return key in dict(SCREENS)
+        return key in SCREENS
 
     def built(self) -> list[Screen]:
         """The screens made so far (the others have nothing to lock, clear or reread)."""
@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(188)
         self.stack = QStackedWidget()
         self.screens = LazyScreens(self._build_screen)
-        for number, (key, cls) in enumerate(SCREENS, start=1):
+        for number, (key, cls) in enumerate(SCREENS.items(), start=1):
             item = QListWidgetItem(tinted(cls.icon_name, style.NAV_INK), cls.title)
             item.setToolTip(f"{cls.title} (Ctrl+{number})")
             item.setSizeHint(QSize(0, 42))
@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
     def _build_screen(self, key: str) -> Screen:
         """A screen made the first time it is shown or asked for: building all nine at
         start-up was half of the time to the first window."""
-        screen = dict(SCREENS)[key](self.ctx)
+        screen = SCREENS[key](self.ctx)
         screen.setObjectName(f"{key}Screen")
         screen.navigate.connect(self.show_screen)
         screen.changed.connect(self._ledger_changed)
@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
         )
 
         go = bar.addMenu("&Go")
-        for number, (key, cls) in enumerate(SCREENS, start=1):
+        for number, (key, cls) in enumerate(SCREENS.items(), start=1):
             action = self._action(cls.title, lambda _c=False, k=key: self.show_screen(k), go, None)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setIcon(icon(cls.icon_name))

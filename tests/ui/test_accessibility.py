@@ -126,7 +126,7 @@ def _unspoken(window: MainWindow) -> list[str]:
 
 
 def _every_screen(qtbot: QtBot, window: MainWindow) -> Iterator[str]:
-    for key, _cls in SCREENS:
+    for key in SCREENS:
         window.show_screen(key)
         wait_idle(qtbot, window)
         yield key

@@ -158,7 +158,7 @@ def test_every_control_has_an_accessible_name(open_window: Opener, stocked: obje
 
 def test_screens_have_ctrl_number_shortcuts(qtbot: QtBot, open_window: Opener) -> None:
     window = open_window()
-    for number, (key, _cls) in enumerate(SCREENS, start=1):
+    for number, (key, _cls) in enumerate(SCREENS.items(), start=1):
         qtbot.keyClick(
             window, getattr(Qt.Key, f"Key_{number}"), Qt.KeyboardModifier.ControlModifier
         )
@@ -215,8 +215,8 @@ def test_screens_are_made_on_first_visit_and_keep_the_focus(
     """Start-up makes only the screen shown; each other one is made when first visited,
     without a stray window of its own taking the focus from the main window."""
     window = open_window()
-    assert [type(s) for s in window.screens.built()] == [dict(SCREENS)["dashboard"]]
-    for key, cls in SCREENS:
+    assert [type(s) for s in window.screens.built()] == [SCREENS["dashboard"]]
+    for key, cls in SCREENS.items():
         window.show_screen(key)
         wait_idle(qtbot, window)
         assert isinstance(window.current_screen(), cls)
