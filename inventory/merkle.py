@@ -48,6 +48,35 @@ def root(leaves: Sequence[bytes]) -> bytes:
     return level[0]
 
 
+def prefix_roots(leaves: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
+    """The roots of the trees over the first ``size`` leaves, for each size, in one build.
+
+    A year's report needs the heads before and after its period over a trail of millions
+    of events; building the tree once and keeping the perfect subtrees each prefix is made
+    of costs one root, not one per size. The prefix of size k is the perfect subtrees of
+    its binary digits, largest first; at level j the one for k is node (k >> j) - 1.
+    """
+    wanted = sorted(set(sizes))
+    if any(not 0 <= k <= len(leaves) for k in wanted):
+        raise ValueError("a prefix size must be from 0 to the number of leaves")
+    parts: dict[int, list[bytes]] = {k: [] for k in wanted}
+    level = list(leaves[: max(wanted, default=0)])
+    j = 0
+    while level:
+        for k in wanted:
+            if k >> j & 1:
+                parts[k].append(level[(k >> j) - 1])
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        j += 1
+    roots = {}
+    for k, nodes in parts.items():  # nodes run from the smallest subtree to the largest
+        top = nodes[0] if nodes else EMPTY_ROOT
+        for node in nodes[1:]:
+            top = node_hash(node, top)
+        roots[k] = top
+    return roots
+
+
 def _split(n: int) -> int:
     """The largest power of two smaller than ``n`` (n > 1)."""
     return 1 << ((n - 1).bit_length() - 1)

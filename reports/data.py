@@ -410,6 +410,7 @@ def audit_heads(
         hashes = audit.tree_leaves(conn)[:end_size]
     else:
         hashes = [leaves[i : i + 32] for i in range(0, end_size * 32, 32)]
-    start = Head(start_size, start_chain, merkle.root(hashes[:start_size]).hex())
-    end = Head(end_size, end_chain, merkle.root(hashes[:end_size]).hex())
+    roots = merkle.prefix_roots(hashes, (start_size, end_size))
+    start = Head(start_size, start_chain, roots[start_size].hex())
+    end = Head(end_size, end_chain, roots[end_size].hex())
     return start, end, int(count)

@@ -47,6 +47,18 @@ def test_roots_of_every_size_match_the_reference(size: int) -> None:
     assert merkle.root(LEAVES[:size]).hex() == ROOTS[size]
 
 
+def test_prefix_roots_from_one_build_match_each_tree_built_alone() -> None:
+    """A report's heads before and after its period come from one build of the tree."""
+    assert {k: r.hex() for k, r in merkle.prefix_roots(LEAVES, range(9)).items()} == dict(
+        enumerate(ROOTS)
+    )
+    many = [merkle.leaf_hash(str(i).encode()) for i in range(70)]
+    sizes = [0, 1, 5, 31, 32, 33, 63, 64, 69, 70]
+    assert merkle.prefix_roots(many, sizes) == {k: merkle.root(many[:k]) for k in sizes}
+    with pytest.raises(ValueError):
+        merkle.prefix_roots(many, [71])
+
+
 @pytest.mark.parametrize(("name", "vector"), _vectors("consistency"))
 def test_consistency_vectors(name: str, vector: dict) -> None:
     args = (
