@@ -93,7 +93,10 @@ def run_sqlite(n_units: int, n_scans: int, folder: Path) -> tuple[list[float], l
     return app, bare
 
 
-def run_postgresql(n_units: int, n_scans: int) -> tuple[list[float], list[float]] | str:
+def run_postgresql(n_units: int, n_scans: int, reps: int = 1
+                   ) -> tuple[list[float], list[float]] | str:
+    """App and bare driver on a durable temporary server, round-robin for ``reps`` rounds
+    of ``n_scans`` each; a sentence instead when no server can be started here."""
     try:
         import psycopg
 
@@ -110,17 +113,25 @@ def run_postgresql(n_units: int, n_scans: int) -> tuple[list[float], list[float]
         db = open_ledger(server.url("bench"))
         ACTOR["by"] = bench_clinic(db)
         codes = fill_units(db, n_units, by=ACTOR["by"])
-        app = app_scans(db, codes[:n_scans])
         sid = sessions.open_session(db, client_ref="C-2", area="face", depth_mm="0.5",
                                     by=ACTOR["by"], intake=bench_intake()).id
         db.dispose()
-        with psycopg.connect(dbname="bench", user="postgres", host=str(server.socket_dir),
+        # The bare writes bypass the seal, so they go to a copy: the app's ledger stays whole.
+        server.create_database("bare", template="bench")
+        db = open_ledger(server.url("bench"))
+        app: list[float] = []
+        bare: list[float] = []
+        with psycopg.connect(dbname="bare", user="postgres", host=str(server.socket_dir),
                              autocommit=True) as raw:
             def execute(sql: str, params: tuple) -> list:
                 cur = raw.execute(sql, params)
                 return cur.fetchall() if cur.description else []
-            bare = bare_scans(execute, "BEGIN", lambda: raw.execute("COMMIT"),
-                              codes[n_scans:2 * n_scans], "%s", sid)
+            for r in range(reps):  # app, bare, app, bare...
+                app += app_scans(db, codes[2 * r * n_scans:(2 * r + 1) * n_scans])
+                bare += bare_scans(execute, "BEGIN", lambda: raw.execute("COMMIT"),
+                                   codes[(2 * r + 1) * n_scans:(2 * r + 2) * n_scans], "%s",
+                                   sid)
+        db.dispose()
         return app, bare
     finally:
         server.stop()
