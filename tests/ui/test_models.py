@@ -32,6 +32,7 @@ from ui.models.paged import PagedQueryModel
 from ui.models.reorder import LEVEL_COLUMN
 from ui.models.rows import Col, RowsModel
 from ui.models.units import UnitsModel
+from ui.widgets import fit_columns
 from ui.worker import Worker
 
 Opener = Callable[..., MainWindow]
@@ -160,6 +161,39 @@ def test_rows_model_sorting_keeps_selections_on_the_same_rows(
     assert [model.index(r, 0).data() for r in range(3)] == ["c", "b", "a"]
     model.set_rows([])
     assert model.rowCount() == 0
+
+
+def test_a_list_that_grew_keeps_the_selection_and_widens_for_a_longer_new_row(
+    qtbot: QtBot, qtmodeltester: ModelTester
+) -> None:
+    """After a scan the session's uses are read again: the rows already shown stay (with
+    the selection on them), and a longer new row widens its column rather than being cut."""
+    model = RowsModel([Col("Unit", lambda t: t.name), Col("Size", lambda t: t.size)])
+    qtmodeltester.check(model)
+    view = QTableView()
+    view.setModel(model)
+    fit_columns(view, 1)
+    view.resize(700, 300)
+    view.show()
+    first = [Thing("U1-001", 1), Thing("U1-002", 2)]
+    model.set_rows(first)
+    qtbot.wait(20)
+    view.selectRow(1)
+    narrow = view.columnWidth(0)
+    reset: list[bool] = []
+    model.modelReset.connect(lambda: reset.append(True))
+    model.set_rows([*first, Thing("U1-003 from the second box of the lot", 3)])
+    qtbot.waitUntil(lambda: view.columnWidth(0) > narrow)
+    assert not reset and model.rowCount() == 3
+    assert [i.row() for i in view.selectionModel().selectedRows()] == [1]
+    view.resize(500, 300)  # a narrower window lays the same widths out again
+    qtbot.wait(20)
+    assert view.columnWidth(0) > narrow
+
+    model.replace_row(0, Thing("U1-001, the longest unit code of all these rows", 1))
+    wide = view.columnWidth(0)
+    qtbot.waitUntil(lambda: view.columnWidth(0) > wide)
+    assert model.index(0, 0).data().startswith("U1-001, the longest")
 
 
 SCREEN_TABLES = [

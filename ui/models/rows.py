@@ -154,6 +154,14 @@ class RowsModel(ReadOnlyTable):
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: Sequence[Any]) -> None:
+        """The new list. One that only grew at its end (a session's uses after a scan) gets
+        the new rows added: the selection stays and only they are measured and drawn."""
+        old = len(self._rows)
+        if self._sort is None and old < len(rows) and list(rows[:old]) == self._rows:
+            self.beginInsertRows(QModelIndex(), old, len(rows) - 1)
+            self._rows.extend(rows[old:])
+            self.endInsertRows()
+            return
         self.beginResetModel()
         self._rows = list(rows)
         if self._sort is not None:
@@ -162,6 +170,15 @@ class RowsModel(ReadOnlyTable):
 
     def rows(self) -> list[Any]:
         return list(self._rows)
+
+    def replace_row(self, number: int, row: Any) -> None:
+        """One row changed (a session's use count after a scan): only that row is
+        repainted and measured again, not the whole list."""
+        self._rows[number] = row
+        if self._sort is not None:  # the new value may move it
+            self.sort(*self._sort)
+            return
+        self.dataChanged.emit(self.index(number, 0), self.index(number, len(self.columns) - 1))
 
     def row(self, number: int) -> Any:
         return self._rows[number]

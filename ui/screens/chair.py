@@ -951,12 +951,9 @@ class ChairScreen(Screen):
         if self.session is None or self.session.id != session_id:
             return
         self.uses_model.set_rows(uses)
-        self.today_model.set_rows(
-            [
-                replace(line, uses=len(uses)) if line.id == session_id else line
-                for line in self.today_model.rows()
-            ]
-        )
+        for number, line in enumerate(self.today_model.rows()):
+            if line.id == session_id and line.uses != len(uses):
+                self.today_model.replace_row(number, replace(line, uses=len(uses)))
 
     def _refused(
         self, error: BaseException, session_id: int, text: str, allowed: dict[str, bool]
