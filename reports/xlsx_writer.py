@@ -60,6 +60,7 @@ TEXT_COLUMNS = frozenset(
     }
 )
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15})?")
+_STARTS = frozenset("-0123456789")  # the first character of every number, date and time
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _TIME = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?"
@@ -80,6 +81,8 @@ def typed(cell: str) -> tuple[str, Any, str]:
     """
     if not cell:
         return "blank", None, ""
+    if cell[0] not in _STARTS:  # most text: no number, date or time starts so
+        return "text", entered(cell), ""
     if _NUMBER.fullmatch(cell) and len(cell.lstrip("-").replace(".", "")) <= 15:
         return "number", float(cell) if "." in cell else int(cell), ""
     if (m := _DATE.fullmatch(cell)) is not None:
