@@ -156,6 +156,8 @@ class Database:
     that wrote an event (inventory.lost_writes, inventory.key_erasure)."""
     on_dispose: list[Callable[[], None]] = field(default_factory=list)
     """Run when the ledger is closed, before its connections go (inventory.key_erasure)."""
+    on_closed: list[Callable[[], None]] = field(default_factory=list)
+    """Run once its connections are gone (inventory.page_check stamps the closed file)."""
 
     @property
     def dialect(self) -> str:
@@ -202,6 +204,9 @@ class Database:
         for close in closers:
             close()
         self.engine.dispose()
+        closed, self.on_closed = self.on_closed, []
+        for done in closed:
+            done()
 
 
 def _lock_for_writing(conn: Connection) -> None:

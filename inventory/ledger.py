@@ -2,7 +2,8 @@
 
 For a SQLite file the order is: refuse a network share, a folder or a foreign file; find
 out whether it can be written (if not, open it read-only and say so); SQLite's quick
-check of every page; migrate (after a backup); the daily backup; the clock check. A
+check of every page when the file may have changed since it was last found whole
+(:mod:`inventory.page_check`); migrate (after a backup); the daily backup; the clock check. A
 damaged file is refused before anything writes to it.
 """
 
@@ -15,6 +16,7 @@ from inventory import (
     health,
     key_erasure,
     lost_writes,
+    page_check,
     protections,
     schema,
     workstation,
@@ -64,11 +66,12 @@ def open_ledger(
     url = resolve_url(url)
     path = sqlite_path(url)
     read_only_reason = None
+    checked: str | None = None
     if path is not None:
         check_not_network(path)
         read_only_reason = health.check_file(path)
         if path.exists() and path.stat().st_size > 0:
-            health.quick_check(path)
+            checked = page_check.before_open(path)
     engine = make_engine(url, read_only=read_only_reason is not None)
     try:
         with translate_db_errors():
@@ -90,6 +93,8 @@ def open_ledger(
             read_only=read_only_reason is not None or not writable or why is not None,
             read_only_reason=why,
         )
+        if path is not None and checked is not None:
+            db.on_closed.append(lambda: page_check.closed(path, checked))
         notes = [why] if why else []
         if path is not None and not db.read_only:
             watch = lost_writes.Watch(db, path)
