@@ -11,7 +11,7 @@ processors, so a time written here reads back through the ORM type unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,3 +105,31 @@ class Raw:
         """Execute a write; returns the number of rows it changed."""
         self._execute(statement, params or {})
         return self.cursor.rowcount
+
+    def many(
+        self,
+        statement: Statement,
+        rows: Sequence[Mapping[str, Any]],
+        same: Mapping[str, Any] | None = None,
+    ) -> None:
+        """One write per row, as one executemany; the values every row shares (``same``)
+        go through their processors once, not once a row."""
+        if not rows:
+            return
+        compiled = statement.compiled(self.dialect)
+        base = dict(compiled.fixed)
+        for name, value in (same or {}).items():
+            process = compiled.binds.get(name)
+            base[name] = process(value) if process is not None and value is not None else value
+        processors = {name: compiled.binds.get(name) for name in rows[0]}
+        if not any(processors.values()):  # text and numbers as they are (unit codes)
+            values = [{**base, **row} for row in rows]
+        else:
+            values = [
+                {**base, **{
+                    n: p(v) if p is not None and v is not None else v
+                    for n, v in row.items() for p in (processors[n],)
+                }}
+                for row in rows
+            ]  # fmt: skip
+        self.cursor.executemany(compiled.sql, values)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from inventory import audit
 from inventory.access import Actor
@@ -30,9 +30,15 @@ from inventory.errors import (
 )
 from inventory.ids import next_id
 from inventory.models import Box, Lot, Receipt, Unit
+from inventory.rawsql import Raw, Statement
 from inventory.text import clean
 
 MAX_UNITS_PER_SCAN = 10_000
+_UNIT_COLUMNS = ("product_id", "lot_id", "receipt_id", "code", "serial", "status",
+                 "status_changed_at")  # fmt: skip
+_INSERT_UNITS = Statement(
+    insert(Unit.__table__).values({name: bindparam(name) for name in _UNIT_COLUMNS})
+)  # a delivery's units through the driver: only their codes differ
 
 
 @dataclass(frozen=True)
@@ -187,20 +193,17 @@ def receive(
                 )
             codes = [unit_code_text(receipt_id, next_seq + i) for i in range(count)]
             next_seq += count
-            conn.execute(
-                insert(Unit),
-                [
-                    {
-                        "product_id": product.id,
-                        "lot_id": lot_id,
-                        "receipt_id": receipt_id,
-                        "code": code,
-                        "serial": _unit_serial(scan, product),
-                        "status": "in_stock",
-                        "status_changed_at": now,
-                    }
-                    for code in codes
-                ],
+            Raw(conn).many(
+                _INSERT_UNITS,
+                [{"code": code} for code in codes],
+                same={
+                    "product_id": product.id,
+                    "lot_id": lot_id,
+                    "receipt_id": receipt_id,
+                    "serial": _unit_serial(scan, product),
+                    "status": "in_stock",
+                    "status_changed_at": now,
+                },
             )
             line = ReceivedLine(
                 scan.gtin or "",

@@ -67,3 +67,31 @@ def test_the_chairs_use_time_is_the_verdicts(db: Database, stocked, clock) -> No
     with db.read() as conn:
         used_at = conn.execute(select(UnitUse.used_at).where(UnitUse.session_id == info.id))
         assert used_at.scalar_one() == verdict.at == clock.at
+
+
+_MANY = Statement(
+    insert(_R).values(
+        supplier=bindparam("supplier"), invoice=bindparam("invoice"),
+        received_by=bindparam("by"), received_at=bindparam("at"),
+    )
+)  # fmt: skip
+
+
+def test_many_rows_by_the_driver_read_back_with_their_own_and_shared_values(db: Database) -> None:
+    """A delivery's units go in as one executemany: each row's own value and the shared
+    time (processed once) read back through the ORM as written."""
+    at = datetime(2026, 12, 24, 9, 15, 30, 123456, tzinfo=SYDNEY_SUMMER)
+    with db.write() as conn:
+        Raw(conn).many(_MANY, [{"supplier": f"many-{i}"} for i in range(3)],
+                       same={"invoice": "INV-7", "by": "driver", "at": at})  # fmt: skip
+        Raw(conn).many(_MANY, [{"supplier": f"own-{i}", "at": at + timedelta(days=i)}
+                               for i in range(2)], same={"invoice": "", "by": "driver"})
+        Raw(conn).many(_MANY, [])  # nothing to write: nothing written
+    with db.read() as conn:
+        rows = conn.execute(
+            select(Receipt.supplier, Receipt.invoice, Receipt.received_at)
+            .where(Receipt.received_by == "driver").order_by(Receipt.supplier)
+        ).all()  # fmt: skip
+    assert rows == [(f"many-{i}", "INV-7", at.astimezone(UTC)) for i in range(3)] + [
+        (f"own-{i}", "", (at + timedelta(days=i)).astimezone(UTC)) for i in range(2)
+    ]
