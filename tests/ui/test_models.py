@@ -171,6 +171,7 @@ def test_a_list_that_grew_keeps_the_selection_and_widens_for_a_longer_new_row(
     model = RowsModel([Col("Unit", lambda t: t.name), Col("Size", lambda t: t.size)])
     qtmodeltester.check(model)
     view = QTableView()
+    qtbot.addWidget(view)  # closed at the end: a window left open keeps the app from quitting
     view.setModel(model)
     fit_columns(view, 1)
     view.resize(700, 300)
