@@ -62,6 +62,13 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     )
 
 
+def wal_holds_records(path: Path) -> bool:
+    """Whether the ``-wal`` beside a SQLite file holds records not yet in the file: it is
+    open in some process now, or was left by a crash."""
+    wal = Path(f"{path}-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
 def read_only_uri(path: Path) -> str:
     """The SQLite URI that reads ``path`` without writing anything beside it.
 
@@ -74,12 +81,11 @@ def read_only_uri(path: Path) -> str:
     uri = f"{path.resolve().as_uri()}?mode=ro"
     if os.access(path.parent, os.W_OK):
         return uri
-    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
-    if wal.exists() and wal.stat().st_size > 0:
-        if shm.exists():
+    if wal_holds_records(path):
+        if Path(f"{path}-shm").exists():
             return uri
         raise DatabaseReadOnly(
-            f"The newest records of {path.name} are still in {wal.name}, and this folder "
+            f"The newest records of {path.name} are still in {path.name}-wal, and this folder "
             f"({path.parent}) cannot be written, so they cannot be read here. Open it once "
             "where the folder can be written, or copy the whole folder somewhere writable."
         )

@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 from inventory import health
+from inventory.db import wal_holds_records
 
 SUFFIX = ".checked"
 
@@ -52,8 +53,7 @@ def _write(ledger: Path, data: dict[str, object]) -> None:
 
 
 def _closed_cleanly_as_is(ledger: Path, stamp: dict[str, object]) -> bool:
-    wal = ledger.with_name(ledger.name + "-wal")
-    if wal.exists() and wal.stat().st_size > 0:
+    if wal_holds_records(ledger):
         return False  # still open elsewhere, or left by a crash
     found = ledger.stat()
     return stamp.get("size") == found.st_size and stamp.get("mtime_ns") == found.st_mtime_ns
@@ -74,8 +74,7 @@ def before_open(ledger: Path) -> str:
 
 def closed(ledger: Path, checked: str) -> None:
     """After the last connection closed: the file as it is now, found whole on ``checked``."""
-    wal = ledger.with_name(ledger.name + "-wal")
-    if wal.exists() and wal.stat().st_size > 0:
+    if wal_holds_records(ledger):
         return  # another process has it open: its own close writes the stamp
     with contextlib.suppress(OSError):
         found = ledger.stat()
