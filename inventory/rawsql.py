@@ -81,11 +81,7 @@ class Raw:
 
     def _execute(self, statement: Statement, params: Mapping[str, Any]) -> Compiled:
         compiled = statement.compiled(self.dialect)
-        values = dict(compiled.fixed)
-        for name, value in params.items():
-            process = compiled.binds.get(name)
-            values[name] = process(value) if process is not None and value is not None else value
-        self.cursor.execute(compiled.sql, values)
+        self.cursor.execute(compiled.sql, {**compiled.fixed, **_processed(compiled, params)})
         return compiled
 
     def one(
@@ -117,19 +113,16 @@ class Raw:
         if not rows:
             return
         compiled = statement.compiled(self.dialect)
-        base = dict(compiled.fixed)
-        for name, value in (same or {}).items():
-            process = compiled.binds.get(name)
-            base[name] = process(value) if process is not None and value is not None else value
-        processors = {name: compiled.binds.get(name) for name in rows[0]}
-        if not any(processors.values()):  # text and numbers as they are (unit codes)
-            values = [{**base, **row} for row in rows]
-        else:
-            values = [
-                {**base, **{
-                    n: p(v) if p is not None and v is not None else v
-                    for n, v in row.items() for p in (processors[n],)
-                }}
-                for row in rows
-            ]  # fmt: skip
-        self.cursor.executemany(compiled.sql, values)
+        shared = {**compiled.fixed, **_processed(compiled, same or {})}
+        self.cursor.executemany(
+            compiled.sql, [{**shared, **_processed(compiled, row)} for row in rows]
+        )
+
+
+def _processed(compiled: Compiled, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameter values through their columns' bind processors (None stays None)."""
+    values = {}
+    for name, value in params.items():
+        process = compiled.binds.get(name)
+        values[name] = process(value) if process is not None and value is not None else value
+    return values
