@@ -332,7 +332,7 @@ class ColumnFitter(QObject):
     def __init__(self, view: QTableView, stretch: int) -> None:
         super().__init__(view)
         self.view, self.stretch = view, stretch
-        self._content: dict[int, int] | None = None  # None: measure every row again
+        self._content: dict[int, int] = {}  # column: widest cell; a column not here is measured
         self._changed: list[tuple[int, int]] = []  # rows to measure (first, last)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -356,7 +356,7 @@ class ColumnFitter(QObject):
         self.fit()
 
     def _remeasure(self, *_args: object) -> None:
-        self._content = None
+        self._content.clear()
         self._changed.clear()
         self.timer.start()
 
@@ -373,24 +373,28 @@ class ColumnFitter(QObject):
         return False
 
     def _contents(self, columns: list[int]) -> dict[int, int]:
-        """Each shown column's widest cell, from the cache and the rows changed since."""
-        view, model = self.view, self.view.model()
-        if self._content is None:
-            self._content, self._changed = {}, []
-        content = self._content
-        grid = 1 if view.showGrid() else 0  # as sizeHintForColumn counts it
-        rows = model.rowCount()
-        for first, last in self._changed:
-            for row in range(max(first, 0), min(last, rows - 1) + 1):
-                for column in columns:
-                    if column in content:
-                        hint = view.sizeHintForIndex(model.index(row, column)).width() + grid
-                        content[column] = max(content[column], hint)
-        self._changed.clear()
+        """Each shown column's widest cell, from the cache and the rows changed since; a
+        column not measured (or hidden meanwhile, so not kept up) is measured whole."""
+        content, changed = self._content, self._changed
+        for column in list(content):
+            if column not in columns:
+                del content[column]
         for column in columns:
             if column not in content:
-                content[column] = view.sizeHintForColumn(column)
+                content[column] = self.view.sizeHintForColumn(column)
+                continue
+            for first, last in changed:
+                content[column] = max(content[column], self._widest(column, first, last))
+        changed.clear()
         return content
+
+    def _widest(self, column: int, first: int, last: int) -> int:
+        """The widest cell of rows first to last, as sizeHintForColumn counts it."""
+        view, model = self.view, self.view.model()
+        rows = range(max(first, 0), min(last, model.rowCount() - 1) + 1)
+        grid = 1 if view.showGrid() else 0
+        return max((view.sizeHintForIndex(model.index(r, column)).width() + grid for r in rows),
+                   default=0)
 
     def fit(self) -> None:
         view, header = self.view, self.view.horizontalHeader()
