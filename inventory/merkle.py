@@ -32,20 +32,9 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 def root(leaves: Sequence[bytes]) -> bytes:
-    """The root of the tree over these leaf hashes (already hashed with :func:`leaf_hash`).
-
-    Built level by level, pairing left to right and carrying an odd last node up
-    unchanged: the same shape as RFC 9162's split at the largest power of two.
-    """
-    if not leaves:
-        return EMPTY_ROOT
-    level = list(leaves)
-    while len(level) > 1:
-        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
-    return level[0]
+    """The root of the tree over these leaf hashes (already hashed with :func:`leaf_hash`):
+    RFC 9162's shape, split at the largest power of two (built by :func:`prefix_roots`)."""
+    return prefix_roots(leaves, (len(leaves),))[len(leaves)]
 
 
 def prefix_roots(leaves: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
